@@ -1,0 +1,105 @@
+"""Ports: what the application needs from the outside world.
+
+Adapters in ``pagos.infrastructure`` implement these protocols. Every adapter
+translates its driver's errors into the errors of ``pagos.application.errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from pagos.application.views import ListCursor, PagoView
+from pagos.domain.events import DomainEvent
+from pagos.domain.money import Moneda
+
+
+class EventStore(Protocol):
+    """Append-only storage of event streams, one stream per payment."""
+
+    async def append(self, stream_id: UUID, expected_version: int, events: Sequence[DomainEvent]) -> None:
+        """Append ``events`` after ``expected_version`` and enqueue them in the outbox, atomically.
+
+        Raises ConcurrencyConflict when the stream is no longer at ``expected_version``.
+        """
+        ...
+
+    async def load(self, stream_id: UUID) -> list[DomainEvent]:
+        """Return the stream's events in version order, or an empty list."""
+        ...
+
+    async def read_all(self, after_position: int, limit: int) -> list[tuple[int, DomainEvent]]:
+        """Return up to ``limit`` events of all streams after ``after_position``, with their positions."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise if the store does not answer."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """An event waiting for publication, with the outbox row id that acknowledges it."""
+
+    id: int
+    event: DomainEvent
+
+
+class Outbox(Protocol):
+    """The outbox rows that ``EventStore.append`` wrote, seen from the relay."""
+
+    async def claim(self, limit: int) -> list[OutboxEntry]:
+        """Return up to ``limit`` undelivered entries, oldest first, in each stream's version order."""
+        ...
+
+    async def mark_delivered(self, ids: Sequence[int]) -> None:
+        """Mark entries delivered; call only after the publisher acknowledged them."""
+        ...
+
+    async def record_failure(self, ids: Sequence[int], error: str) -> None:
+        """Keep entries pending and store the last error, for operators."""
+        ...
+
+    async def count_pending(self) -> int:
+        """Return how many entries wait for publication."""
+        ...
+
+
+class Publisher(Protocol):
+    """Delivers events to their consumers (in-process projector, Kafka)."""
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Deliver ``events`` in order; return only after every one was acknowledged."""
+        ...
+
+
+class ReadModel(Protocol):
+    """Query-side storage of one document per payment."""
+
+    async def get(self, pago_id: UUID) -> PagoView | None:
+        """Return the stored view, or None."""
+        ...
+
+    async def save(self, view: PagoView) -> bool:
+        """Store ``view`` unless the stored one has the same or a newer version; return whether it wrote."""
+        ...
+
+    async def list_by_cliente(
+        self, cliente_id: str, limit: int, after: ListCursor | None, estado: str | None
+    ) -> list[PagoView]:
+        """Return up to ``limit`` views of one client, newest first, strictly after ``after``."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise if the store does not answer."""
+        ...
+
+
+class CurrencyCatalog(Protocol):
+    """ISO 4217 reference data."""
+
+    def get(self, codigo: str) -> Moneda | None:
+        """Return the active currency with this upper-case code, or None."""
+        ...

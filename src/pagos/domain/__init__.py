@@ -1,0 +1,1 @@
+"""The payments domain: pure Python, no I/O and no framework imports."""

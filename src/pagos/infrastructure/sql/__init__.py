@@ -1,0 +1,1 @@
+"""SQL adapters (SQLite, PostgreSQL, SQL Server dialects) through SQLAlchemy's async engine."""

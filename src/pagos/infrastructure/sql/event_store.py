@@ -1,0 +1,138 @@
+"""SQL event store and outbox: appends events and their outbox rows in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pagos.application.errors import ConcurrencyConflict
+from pagos.application.ports import OutboxEntry
+from pagos.domain.events import DomainEvent, event_from_data
+from pagos.infrastructure.sql.schema import events, outbox
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlEventStore:
+    """Event store on any SQLAlchemy dialect; see ``EventStore`` for the contract."""
+
+    def __init__(self, engine: AsyncEngine, *, on_commit: Callable[[], None] | None = None) -> None:
+        self._engine = engine
+        self._on_commit = on_commit
+
+    async def append(self, stream_id: UUID, expected_version: int, new_events: Sequence[DomainEvent]) -> None:
+        if not new_events:
+            return
+        rows = [_event_row(event) for event in new_events]
+        created_at = _now()
+        try:
+            async with self._engine.begin() as connection:
+                positions = (await connection.execute(insert(events).returning(events.c.position), rows)).scalars()
+                await connection.execute(
+                    insert(outbox), [{"position": position, "created_at": created_at} for position in positions]
+                )
+        except IntegrityError as error:
+            if _is_version_conflict(error):
+                raise ConcurrencyConflict(stream_id, expected_version) from error
+            raise
+        if self._on_commit is not None:
+            self._on_commit()
+
+    async def load(self, stream_id: UUID) -> list[DomainEvent]:
+        query = select(events).where(events.c.stream_id == stream_id).order_by(events.c.version)
+        async with self._engine.connect() as connection:
+            result = await connection.execute(query)
+            return [_event_from_row(row._mapping) for row in result]
+
+    async def read_all(self, after_position: int, limit: int) -> list[tuple[int, DomainEvent]]:
+        query = select(events).where(events.c.position > after_position).order_by(events.c.position).limit(limit)
+        async with self._engine.connect() as connection:
+            result = await connection.execute(query)
+            return [(row.position, _event_from_row(row._mapping)) for row in result]
+
+    async def ping(self) -> None:
+        async with self._engine.connect() as connection:
+            await connection.execute(select(1))
+
+
+class SqlOutbox:
+    """The relay's side of the outbox table; see ``Outbox`` for the contract.
+
+    NOTE: this claim suits one relay per database, as in the embedded mode. It
+    takes no lease, so two relays would publish the same entries.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def claim(self, limit: int) -> list[OutboxEntry]:
+        # Pending rows are read on every call with no remembered high-water mark,
+        # so a transaction that committed late with a lower id is still picked up.
+        query = (
+            select(outbox.c.id, events)
+            .join(events, events.c.position == outbox.c.position)
+            .where(outbox.c.delivered_at.is_(None))
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            result = await connection.execute(query)
+            return [OutboxEntry(id=row.id, event=_event_from_row(row._mapping)) for row in result]
+
+    async def mark_delivered(self, ids: Sequence[int]) -> None:
+        statement = update(outbox).where(outbox.c.id.in_(ids)).values(delivered_at=_now())
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def record_failure(self, ids: Sequence[int], error: str) -> None:
+        statement = (
+            update(outbox)
+            .where(outbox.c.id.in_(ids))
+            .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def count_pending(self) -> int:
+        query = select(func.count()).select_from(outbox).where(outbox.c.delivered_at.is_(None))
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(query)).scalar_one())
+
+
+def _event_row(event: DomainEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "stream_id": event.stream_id,
+        "version": event.version,
+        "type": event.type_name,
+        "data": json.dumps(event.data(), ensure_ascii=False),
+        "metadata": json.dumps(event.metadata, ensure_ascii=False),
+        "occurred_at": event.occurred_at,
+    }
+
+
+def _event_from_row(row: Any) -> DomainEvent:
+    return event_from_data(
+        row["type"],
+        json.loads(row["data"]),
+        event_id=row["event_id"],
+        stream_id=row["stream_id"],
+        version=row["version"],
+        occurred_at=row["occurred_at"],
+        metadata=json.loads(row["metadata"]),
+    )
+
+
+def _is_version_conflict(error: IntegrityError) -> bool:
+    # SQLite names the columns, PostgreSQL and SQL Server the constraint.
+    message = str(error.orig)
+    return "uq_events_stream_version" in message or "events.stream_id, events.version" in message
