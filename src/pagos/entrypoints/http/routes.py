@@ -1,0 +1,170 @@
+"""Routes of the payments API: validate, build the command or query, dispatch, map the result."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from pagos.application.commands import CrearPago, ReversarPago
+from pagos.bootstrap import Container
+from pagos.entrypoints.http.jsonbody import ExactJsonRoute
+from pagos.entrypoints.http.problems import PROBLEM_JSON, ProblemError
+from pagos.entrypoints.http.schemas import (
+    CrearPagoRequest,
+    EventoResponse,
+    HealthResponse,
+    PagoPageResponse,
+    PagoResponse,
+    Problem,
+    ReversarPagoRequest,
+)
+
+logger = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT_SECONDS = 2.0
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
+
+
+COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _problem("Malformed JSON or an invalid cursor"),
+    422: _problem("A field breaks a rule; the body names it"),
+}
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    **COMMON_ERRORS,
+    413: _problem("Body over the size limit"),
+    415: _problem("Content-Type is not application/json"),
+}
+
+
+def get_container(request: Request) -> Container:
+    return request.app.state.container
+
+
+def require_json(request: Request) -> None:
+    """Reject a body that is not declared as JSON with 415."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not (media_type.startswith("application/") and media_type.endswith("+json")):
+        raise ProblemError("tipo_de_contenido_no_soportado")
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+ClienteIdPath = Annotated[str, Path(description="Client id as sent on creation; percent-encode reserved characters")]
+PagoIdPath = Annotated[UUID, Path(description="Payment id returned on creation")]
+
+router = APIRouter(prefix="/api/pagos", route_class=ExactJsonRoute, tags=["pagos"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=PagoResponse,
+    dependencies=[Depends(require_json)],
+    responses=BODY_ERRORS,
+    summary="Create a payment",
+)
+async def crear_pago(body: CrearPagoRequest, request: Request, response: Response, container: ContainerDep) -> PagoResponse:
+    """Validate the payment against the domain rules, store its PagoCreado event and publish it through the outbox."""
+    view = await container.commands.crear_pago(
+        CrearPago(
+            cliente_id=body.clienteId,
+            monto=body.monto,
+            metodo_pago=body.metodoPago,
+            moneda=body.moneda,
+            correlation_id=request.state.correlation_id,
+        )
+    )
+    response.headers["Location"] = _pago_location(view.cliente_id, view.pago_id)
+    return PagoResponse.from_view(view)
+
+
+@router.get("/{clienteId}", response_model=PagoPageResponse, responses=COMMON_ERRORS, summary="List a client's payments")
+async def listar_pagos(
+    clienteId: ClienteIdPath,
+    container: ContainerDep,
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
+    cursor: Annotated[str | None, Query(max_length=200, description="nextCursor of the previous page")] = None,
+    estado: Annotated[Literal["Procesado", "Reversado"] | None, Query(description="Only payments in this state")] = None,
+) -> PagoPageResponse:
+    """List a client's payments from the read model, newest first. The read model trails the event store by the relay's delay."""
+    page = await container.queries.listar_pagos(clienteId, limit, cursor, estado)
+    return PagoPageResponse.from_page(page)
+
+
+@router.get(
+    "/{clienteId}/{pagoId}",
+    response_model=PagoResponse,
+    responses={**COMMON_ERRORS, 404: _problem("No such payment for this client")},
+    summary="Get one payment",
+)
+async def obtener_pago(clienteId: ClienteIdPath, pagoId: PagoIdPath, container: ContainerDep) -> PagoResponse:
+    """Return a payment's current state, rebuilt from the event store, so it is always up to date."""
+    return PagoResponse.from_view(await container.queries.obtener_pago(clienteId, pagoId))
+
+
+@router.get(
+    "/{clienteId}/{pagoId}/eventos",
+    response_model=list[EventoResponse],
+    responses={**COMMON_ERRORS, 404: _problem("No such payment for this client")},
+    summary="Get a payment's event history",
+)
+async def historial_pago(clienteId: ClienteIdPath, pagoId: PagoIdPath, container: ContainerDep) -> list[EventoResponse]:
+    """Return every event of the payment in version order: its audit trail."""
+    return [EventoResponse.from_event(event) for event in await container.queries.historial(clienteId, pagoId)]
+
+
+@router.post(
+    "/{clienteId}/{pagoId}/reversion",
+    response_model=PagoResponse,
+    dependencies=[Depends(require_json)],
+    responses={
+        **BODY_ERRORS,
+        404: _problem("No such payment for this client"),
+        409: _problem("The payment was already reversed, or changed concurrently"),
+    },
+    summary="Reverse a payment",
+)
+async def reversar_pago(
+    clienteId: ClienteIdPath, pagoId: PagoIdPath, body: ReversarPagoRequest, request: Request, container: ContainerDep
+) -> PagoResponse:
+    """Reverse a processed payment once; a second reversal answers 409."""
+    view = await container.commands.reversar_pago(
+        ReversarPago(pago_id=pagoId, cliente_id=clienteId, motivo=body.motivo, correlation_id=request.state.correlation_id)
+    )
+    return PagoResponse.from_view(view)
+
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
+async def health(container: ContainerDep) -> Any:
+    """Report liveness and whether the event store and the read model answer."""
+    checks = {
+        "eventStore": await _check(container.event_store.ping(), "event store"),
+        "readModel": await _check(container.read_model.ping(), "read model"),
+    }
+    healthy = all(value == "ok" for value in checks.values())
+    body = HealthResponse(status="ok" if healthy else "degraded", checks=checks)
+    return body if healthy else JSONResponse(body.model_dump(), status_code=503)
+
+
+async def _check(ping: Any, name: str) -> str:
+    try:
+        await asyncio.wait_for(ping, HEALTH_TIMEOUT_SECONDS)
+    except Exception as error:
+        logger.warning("health check: %s does not answer: %s", name, error)
+        return "unavailable"
+    return "ok"
+
+
+def _pago_location(cliente_id: str, pago_id: UUID) -> str:
+    return f"/api/pagos/{quote(cliente_id, safe='')}/{pago_id}"
