@@ -145,7 +145,7 @@ def _translate_one(raw: dict[str, Any]) -> dict[str, Any]:
         return {"field": field, "code": "valor_no_permitido", "permitidos": expected.replace("'", "").replace(" or ", ", ")}
     if kind in {"int_parsing", "int_type", "int_from_float"}:
         return {"field": field, "code": "tipo_invalido", "esperado_es": "un número entero", "esperado_en": "an integer"}
-    if kind.endswith("_type") or kind in {"model_attributes_type", "union_tag_invalid"}:
+    if kind.endswith("_type") or kind in {"is_instance_of", "union_tag_invalid"}:
         expected_es, expected_en = _EXPECTED_TYPES.get(field, ("un valor del tipo documentado", "a value of the documented type"))
         return {"field": field, "code": "tipo_invalido", "esperado_es": expected_es, "esperado_en": expected_en}
     return {"field": field, "code": "valor_invalido", "error": raw.get("msg", kind)}

@@ -1,0 +1,39 @@
+"""Shared fixtures: settings on a temporary data folder, real SQL backends and a wired container."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from pagos import bootstrap
+from pagos.config import ServiceSettings, Settings
+
+REQUIRE_SERVICES = os.environ.get("PAGOS_REQUIRE_SERVICES") == "1"
+
+
+def require_service(variable: str, name: str) -> str:
+    """Return the service address in ``variable``; skip without it, or fail when services are required."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    message = f"{name} is not configured: set {variable} (scripts/services up, then eval \"$(scripts/services env)\")"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + "; PAGOS_REQUIRE_SERVICES=1 turns this skip into a failure")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(pagos=ServiceSettings(data_dir=tmp_path / "data"))
+
+
+@pytest.fixture
+async def container(settings: Settings) -> AsyncIterator[bootstrap.Container]:
+    built = await bootstrap.build(settings)
+    try:
+        yield built
+    finally:
+        await built.close()

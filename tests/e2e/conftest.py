@@ -1,0 +1,85 @@
+"""A real ``pagos serve`` process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+STARTUP_TIMEOUT_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class ServerProcess:
+    """A ``pagos serve`` child process with its own data folder; ``start`` and ``stop`` can repeat."""
+
+    data_dir: Path
+    log_path: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {**os.environ, "Pagos__DataDir": str(self.data_dir), "Pagos__RelayPollSeconds": "0.1"}
+        for name in ("ConnectionStrings__SQL", "ConnectionStrings__MongoDB", "Kafka__BootstrapServers"):
+            env.pop(name, None)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pagos.entrypoints.cli", "serve", "--port", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"pagos serve exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"pagos serve did not answer within {STARTUP_TIMEOUT_SECONDS} s; see {self.log_path}")
+
+    def stop(self) -> int:
+        """Stop with SIGTERM, as an orchestrator would, and return the exit code.
+
+        Uvicorn re-raises SIGTERM after its graceful shutdown, so a clean stop exits with -SIGTERM.
+        """
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    process = ServerProcess(data_dir=tmp_path / "data", log_path=tmp_path / "server.log", port=free_port())
+    process.start()
+    try:
+        yield process
+    finally:
+        if process.process is not None and process.process.poll() is None:
+            process.stop()

@@ -1,0 +1,87 @@
+"""End to end over real HTTP against a ``pagos serve`` process on the embedded default."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+
+from tests.e2e.conftest import ServerProcess
+
+PROJECTION_TIMEOUT_SECONDS = 10
+
+
+def wait_for_list(
+    client: httpx.Client, cliente: str, expected: int, done: Callable[[list[dict]], bool] = lambda items: True
+) -> list[dict]:
+    """Poll the read model until it lists ``expected`` payments and ``done`` holds; it trails the event store briefly."""
+    deadline = time.monotonic() + PROJECTION_TIMEOUT_SECONDS
+    while True:
+        items = client.get(f"/api/pagos/{cliente}").json()["items"]
+        if (len(items) >= expected and done(items)) or time.monotonic() > deadline:
+            return items
+        time.sleep(0.05)
+
+
+def test_create_reverse_list_over_http(server: ServerProcess) -> None:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        tarjeta = client.post("/api/pagos", json={"clienteId": "ana", "monto": "150.00", "metodoPago": "tarjeta"})
+        efectivo = client.post("/api/pagos", json={"clienteId": "ana", "monto": 80, "metodoPago": "efectivo"})
+        otro = client.post("/api/pagos", json={"clienteId": "bruno", "monto": "20.5", "metodoPago": "transferencia"})
+        rejected = client.post("/api/pagos", json={"clienteId": "ana", "monto": "150", "metodoPago": "efectivo"})
+        pago_id = efectivo.json()["pagoId"]
+        reversal = client.post(f"/api/pagos/ana/{pago_id}/reversion", json={"motivo": "Cobro duplicado"})
+        second = client.post(f"/api/pagos/ana/{pago_id}/reversion", json={"motivo": "otra vez"})
+
+        assert [tarjeta.status_code, efectivo.status_code, otro.status_code] == [201, 201, 201]
+        assert rejected.status_code == 422
+        assert reversal.status_code == 200
+        assert second.status_code == 409
+
+        items = wait_for_list(client, "ana", 2, lambda items: any(item["estado"] == "Reversado" for item in items))
+        estados = {item["pagoId"]: item["estado"] for item in items}
+        assert estados == {tarjeta.json()["pagoId"]: "Procesado", pago_id: "Reversado"}
+        assert [item["clienteId"] for item in wait_for_list(client, "bruno", 1)] == ["bruno"]
+        history = client.get(f"/api/pagos/ana/{pago_id}/eventos").json()
+        assert [event["type"] for event in history] == ["PagoCreado", "PagoReversado"]
+
+
+def test_data_survives_restart(server: ServerProcess) -> None:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        created = [
+            client.post("/api/pagos", json={"clienteId": "carla", "monto": str(n), "metodoPago": "efectivo"}).json()
+            for n in range(1, 6)
+        ]
+        client.post(f"/api/pagos/carla/{created[0]['pagoId']}/reversion", json={"motivo": "error"})
+        before = wait_for_list(client, "carla", 5, lambda items: any(item["estado"] == "Reversado" for item in items))
+
+    server.stop()
+    log = server.log_path.read_text()
+    assert "outbox relay stopped" in log
+    assert "pagos API stopped" in log
+    server.start()
+
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        after = wait_for_list(client, "carla", 5)
+        history = client.get(f"/api/pagos/carla/{created[0]['pagoId']}/eventos").json()
+
+    assert after == before
+    assert {item["pagoId"] for item in after} == {pago["pagoId"] for pago in created}
+    assert [event["type"] for event in history] == ["PagoCreado", "PagoReversado"]
+
+
+def test_events_committed_before_stop_are_projected_after_restart(server: ServerProcess) -> None:
+    # Payments accepted just before SIGTERM are in the outbox; the next start delivers them.
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        ids = [
+            client.post("/api/pagos", json={"clienteId": "dario", "monto": "10", "metodoPago": "efectivo"}).json()["pagoId"]
+            for _ in range(20)
+        ]
+    server.stop()
+    server.start()
+
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        listed = wait_for_list(client, "dario", 20)
+
+    assert {item["pagoId"] for item in listed} == set(ids)

@@ -1,0 +1,175 @@
+"""Contract of the SQL event store and outbox, run on every SQL backend."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pagos.application.errors import ConcurrencyConflict
+from pagos.domain.money import Moneda
+from pagos.domain.pago import EstadoPago, Pago
+from pagos.infrastructure.sql.event_store import SqlEventStore, SqlOutbox
+from pagos.infrastructure.sql.schema import events, outbox
+
+USD = Moneda("USD", 2)
+
+
+def new_pago(monto: str = "80.25", metodo: str = "efectivo") -> Pago:
+    return Pago.crear(
+        pago_id=uuid4(), cliente_id="cliente-1", monto=monto, moneda=USD, metodo_pago=metodo, ahora=datetime.now(UTC)
+    )
+
+
+async def count_rows(engine: AsyncEngine, table) -> int:  # type: ignore[no-untyped-def]
+    async with engine.connect() as connection:
+        return int((await connection.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+async def test_append_then_load(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    pago = new_pago()
+    pago.reversar("duplicado", datetime.now(UTC))
+    written = pago.collect_events({"correlationId": "corr-1"})
+
+    await store.append(pago.id, 0, written)
+    loaded = await store.load(pago.id)
+
+    assert loaded == written
+    assert Pago.from_events(pago.id, loaded).estado is EstadoPago.REVERSADO
+
+
+async def test_load_unknown_stream_empty(engine: AsyncEngine) -> None:
+    assert await SqlEventStore(engine).load(uuid4()) == []
+
+
+async def test_append_writes_outbox_in_same_transaction(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    pago = new_pago()
+
+    await store.append(pago.id, 0, pago.collect_events())
+    entries = await SqlOutbox(engine).claim(10)
+
+    assert await count_rows(engine, events) == 1
+    assert await count_rows(engine, outbox) == 1
+    assert [entry.event.stream_id for entry in entries] == [pago.id]
+
+
+async def test_stale_expected_version_conflicts(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    pago = new_pago()
+    await store.append(pago.id, 0, pago.collect_events())
+
+    first = Pago.from_events(pago.id, await store.load(pago.id))
+    second = Pago.from_events(pago.id, await store.load(pago.id))
+    first.reversar("primero", datetime.now(UTC))
+    second.reversar("segundo", datetime.now(UTC))
+    await store.append(pago.id, 1, first.collect_events())
+
+    with pytest.raises(ConcurrencyConflict) as raised:
+        await store.append(pago.id, 1, second.collect_events())
+
+    assert raised.value.stream_id == pago.id
+    assert [event.version for event in await store.load(pago.id)] == [1, 2]
+    assert await count_rows(engine, outbox) == 2
+
+
+async def test_concurrent_appends_one_wins(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    pago = new_pago()
+    await store.append(pago.id, 0, pago.collect_events())
+    writers = []
+    for index in range(8):
+        writer = Pago.from_events(pago.id, await store.load(pago.id))
+        writer.reversar(f"writer {index}", datetime.now(UTC))
+        writers.append(writer)
+
+    results = await asyncio.gather(
+        *(store.append(pago.id, 1, writer.collect_events()) for writer in writers), return_exceptions=True
+    )
+
+    conflicts = [result for result in results if isinstance(result, ConcurrencyConflict)]
+    assert results.count(None) == 1
+    assert len(conflicts) == 7
+    assert len(await store.load(pago.id)) == 2
+    assert await count_rows(engine, outbox) == 2
+
+
+async def test_duplicate_creation_conflicts(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    pago = new_pago()
+    events_written = pago.collect_events()
+    await store.append(pago.id, 0, events_written)
+
+    again = Pago.crear(
+        pago_id=pago.id, cliente_id="otro", monto="5", moneda=USD, metodo_pago="efectivo", ahora=datetime.now(UTC)
+    )
+    with pytest.raises(ConcurrencyConflict):
+        await store.append(pago.id, 0, again.collect_events())
+
+    assert await store.load(pago.id) == events_written
+
+
+async def test_outbox_claims_in_order_until_delivered(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    relay_side = SqlOutbox(engine)
+    pagos = [new_pago() for _ in range(5)]
+    for pago in pagos:
+        await store.append(pago.id, 0, pago.collect_events())
+
+    first = await relay_side.claim(3)
+    await relay_side.mark_delivered([entry.id for entry in first])
+    rest = await relay_side.claim(10)
+
+    assert [entry.event.stream_id for entry in first + rest] == [pago.id for pago in pagos]
+    assert await relay_side.count_pending() == 2
+
+
+async def test_outbox_failure_keeps_entry_pending(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    relay_side = SqlOutbox(engine)
+    pago = new_pago()
+    await store.append(pago.id, 0, pago.collect_events())
+
+    (entry,) = await relay_side.claim(10)
+    await relay_side.record_failure([entry.id], "broker timed out")
+
+    assert [again.id for again in await relay_side.claim(10)] == [entry.id]
+    async with engine.connect() as connection:
+        row = (await connection.execute(select(outbox.c.attempts, outbox.c.last_error))).one()
+    assert row.attempts == 1
+    assert row.last_error == "broker timed out"
+
+
+async def test_read_all_in_commit_order(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    pagos = [new_pago() for _ in range(3)]
+    for pago in pagos:
+        await store.append(pago.id, 0, pago.collect_events())
+
+    page = await store.read_all(0, 2)
+    rest = await store.read_all(page[-1][0], 10)
+
+    assert [event.stream_id for _, event in page + rest] == [pago.id for pago in pagos]
+    assert await store.read_all(rest[-1][0], 10) == []
+
+
+async def test_amounts_stay_exact(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    pago = Pago.crear(
+        pago_id=uuid4(),
+        cliente_id="cliente-1",
+        monto="999999999.99",
+        moneda=USD,
+        metodo_pago="tarjeta",
+        ahora=datetime.now(UTC),
+    )
+    await store.append(pago.id, 0, pago.collect_events())
+
+    (loaded,) = await store.load(pago.id)
+
+    assert loaded.data()["monto"] == "999999999.99"
