@@ -66,6 +66,10 @@ class Outbox(Protocol):
         """Return how many entries wait for publication."""
         ...
 
+    async def release(self) -> None:
+        """Let another relay take over at once; called when this relay stops."""
+        ...
+
 
 class Publisher(Protocol):
     """Delivers events to their consumers (in-process projector, Kafka)."""

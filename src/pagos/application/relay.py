@@ -78,6 +78,10 @@ class OutboxRelay:
                 logger.debug("outbox relay delivered %d entries", delivered)
             else:
                 await _wait_for(stop, self._poll_interval, self._wakeup)
+        try:
+            await self._outbox.release()
+        except Exception:
+            logger.exception("outbox relay could not release its lease; another relay takes over when it expires")
         logger.info("outbox relay stopped")
 
 

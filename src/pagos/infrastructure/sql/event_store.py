@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pagos.application.errors import ConcurrencyConflict
 from pagos.application.ports import OutboxEntry
 from pagos.domain.events import DomainEvent, event_from_data
-from pagos.infrastructure.sql.schema import events, outbox
+from pagos.infrastructure.sql.schema import events, outbox, relay_leases
+
+logger = logging.getLogger(__name__)
+
+_LEASE_NAME = "outbox"
 
 
 def _now() -> datetime:
@@ -67,16 +74,35 @@ class SqlEventStore:
 class SqlOutbox:
     """The relay's side of the outbox table; see ``Outbox`` for the contract.
 
-    NOTE: this claim suits one relay per database, as in the embedded mode. It
-    takes no lease, so two relays would publish the same entries.
+    Only the relay holding the ``outbox`` lease claims entries, so one relay at a
+    time publishes, and each payment's events leave in version order. Other
+    relays stand by and take over when the lease expires. A relay that hangs for
+    longer than the lease can publish a batch that its successor publishes
+    again; consumers skip such repeats by version.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        owner: str | None = None,
+        lease_seconds: float = 15.0,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
         self._engine = engine
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
+        self._lease = timedelta(seconds=lease_seconds)
+        self._clock = clock
+        self._leader = False
 
     async def claim(self, limit: int) -> list[OutboxEntry]:
+        if not await self._hold_lease():
+            return []
         # Pending rows are read on every call with no remembered high-water mark,
-        # so a transaction that committed late with a lower id is still picked up.
+        # so a transaction that got a lower id but committed later than its
+        # neighbours is still picked up by a later call. Within one payment, ids
+        # follow versions: an append reads the previous version, which must have
+        # committed before, with a lower id.
         query = (
             select(outbox.c.id, events)
             .join(events, events.c.position == outbox.c.position)
@@ -106,6 +132,39 @@ class SqlOutbox:
         query = select(func.count()).select_from(outbox).where(outbox.c.delivered_at.is_(None))
         async with self._engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
+
+    async def release(self) -> None:
+        """Give up the lease, so that a standby relay takes over without waiting for it to expire."""
+        statement = (
+            update(relay_leases)
+            .where(relay_leases.c.name == _LEASE_NAME, relay_leases.c.owner == self.owner)
+            .values(owner=None, expires_at=None)
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+        self._leader = False
+
+    async def _hold_lease(self) -> bool:
+        """Take or renew the lease; return whether this relay holds it."""
+        now = self._clock()
+        statement = (
+            update(relay_leases)
+            .where(
+                relay_leases.c.name == _LEASE_NAME,
+                or_(
+                    relay_leases.c.owner == self.owner,
+                    relay_leases.c.expires_at.is_(None),
+                    relay_leases.c.expires_at < now,
+                ),
+            )
+            .values(owner=self.owner, expires_at=now + self._lease)
+        )
+        async with self._engine.begin() as connection:
+            leader = (await connection.execute(statement)).rowcount == 1
+        if leader != self._leader:
+            logger.info("relay %s %s the outbox lease", self.owner, "took" if leader else "lost")
+        self._leader = leader
+        return leader
 
 
 def _event_row(event: DomainEvent) -> dict[str, Any]:

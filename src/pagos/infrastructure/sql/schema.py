@@ -57,6 +57,14 @@ outbox = Table(
     UniqueConstraint("position", name="uq_outbox_position"),
 )
 
+relay_leases = Table(
+    "relay_leases",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("owner", String(200), nullable=True),
+    Column("expires_at", UtcDateTime, nullable=True),
+)
+
 # Only pending rows are indexed, so the relay's scan stays small however many
 # delivered rows the table keeps.
 Index(
