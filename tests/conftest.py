@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pagos import bootstrap
-from pagos.config import ServiceSettings, Settings
+from pagos.config import ConnectionStrings, KafkaSettings, ServiceSettings, Settings
 
 REQUIRE_SERVICES = os.environ.get("PAGOS_REQUIRE_SERVICES") == "1"
 
@@ -27,7 +27,10 @@ def require_service(variable: str, name: str) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(pagos=ServiceSettings(data_dir=tmp_path / "data"))
+    """Embedded-default settings on a temporary folder, whatever the environment says."""
+    return Settings(
+        connection_strings=ConnectionStrings(), kafka=KafkaSettings(), pagos=ServiceSettings(data_dir=tmp_path / "data")
+    )
 
 
 @pytest.fixture

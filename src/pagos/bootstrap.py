@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pagos.application.commands import PagoCommandHandler
+from pagos.application.ports import Publisher, ReadModel
 from pagos.application.projection import Projector
 from pagos.application.queries import PagoQueryHandler
 from pagos.application.relay import OutboxRelay
@@ -25,58 +27,71 @@ logger = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Return the current UTC time in whole milliseconds, the precision of a MongoDB date.
+
+    Events and read models then hold the same instant, so a payment's date is
+    identical in the list, in its state and in its history.
+    """
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+@dataclass
+class Resources:
+    """Background tasks and connections of one process, stopped and closed together."""
+
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def start(self, name: str, run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """Run ``run(stop)`` in the background until ``close``."""
+        self.tasks.append(asyncio.create_task(run(self.stop), name=name))  # type: ignore[arg-type]
+
+    async def wait(self) -> None:
+        """Wait until every background task ended; re-raise the first failure."""
+        await asyncio.gather(*self.tasks)
+
+    async def close(self) -> None:
+        """Stop the background tasks after their current batch, then close every connection."""
+        self.stop.set()
+        for result in await asyncio.gather(*self.tasks, return_exceptions=True):
+            if isinstance(result, Exception):
+                logger.error("background task ended with an error: %r", result)
+        for closer in reversed(self.closers):
+            await closer()
 
 
 @dataclass
 class Container:
-    """The wired service: adapters, use cases and the background relay."""
+    """The wired API process: adapters, use cases and the relay that delivers events."""
 
     settings: Settings
     engine: AsyncEngine
-    read_engine: AsyncEngine
     event_store: SqlEventStore
     outbox: SqlOutbox
-    read_model: SqlReadModel
+    read_model: ReadModel
     projector: Projector
     relay: OutboxRelay
     commands: PagoCommandHandler
     queries: PagoQueryHandler
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    resources: Resources
 
-    def start_background(self) -> None:
-        """Start the in-process relay, which delivers outbox entries to the projector."""
-        self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"))
+    def start_relay(self) -> None:
+        """Run the outbox relay in the background until ``close``."""
+        self.resources.start("outbox-relay", self.relay.run)
 
     async def close(self) -> None:
-        """Stop the relay after its current batch, then close every connection pool."""
-        self._stop.set()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.engine.dispose()
-        await self.read_engine.dispose()
+        await self.resources.close()
 
 
 async def build(settings: Settings, *, migrate_schema: bool | None = None) -> Container:
-    """Build the container; migrate the event store first in the embedded mode or when asked."""
-    if migrate_schema if migrate_schema is not None else settings.embedded:
-        await migrate.upgrade(settings.sql_url)
-
-    engine = create_engine(settings.sql_url)
-    read_engine = create_engine(settings.read_model_url, durable=False)
-    read_model = SqlReadModel(read_engine)
-    await read_model.create_schema()
-
+    """Build the API process; migrate the event store first in the embedded mode or when asked."""
+    resources = Resources()
+    read_model = await build_read_model(settings, resources)
     projector = Projector(read_model)
-    outbox = SqlOutbox(engine)
-    relay = OutboxRelay(
-        outbox,
-        InProcessPublisher(projector),
-        batch_size=settings.pagos.relay_batch_size,
-        poll_interval=settings.pagos.relay_poll_seconds,
-    )
-    event_store = SqlEventStore(engine, on_commit=relay.notify)
+    engine, outbox, relay, event_store = await _build_write_side(settings, projector, resources, migrate_schema)
+
     currencies = BabelCurrencyCatalog()
     default_currency = settings.pagos.default_currency.upper()
     if currencies.get(default_currency) is None:
@@ -85,7 +100,6 @@ async def build(settings: Settings, *, migrate_schema: bool | None = None) -> Co
     return Container(
         settings=settings,
         engine=engine,
-        read_engine=read_engine,
         event_store=event_store,
         outbox=outbox,
         read_model=read_model,
@@ -93,4 +107,98 @@ async def build(settings: Settings, *, migrate_schema: bool | None = None) -> Co
         relay=relay,
         commands=PagoCommandHandler(event_store, currencies, default_currency, utc_now),
         queries=PagoQueryHandler(event_store, read_model),
+        resources=resources,
+    )
+
+
+async def build_relay(settings: Settings) -> tuple[OutboxRelay, Resources]:
+    """Build a stand-alone relay; it needs the read model only for in-process delivery."""
+    resources = Resources()
+    projector = None if settings.kafka_enabled else Projector(await build_read_model(settings, resources))
+    _, _, relay, _ = await _build_write_side(settings, projector, resources, migrate_schema=None)
+    return relay, resources
+
+
+async def build_projector(settings: Settings) -> tuple[Projector, Resources]:
+    """Build a stand-alone projector fed from Kafka."""
+    if not settings.kafka_enabled:
+        raise ValueError("the projector process consumes Kafka: set Kafka__BootstrapServers")
+    resources = Resources()
+    projector = Projector(await build_read_model(settings, resources))
+    projection = build_kafka_projection(settings, projector)
+    resources.start("kafka-projection", projection.run)
+    return projector, resources
+
+
+async def _build_write_side(
+    settings: Settings, projector: Projector | None, resources: Resources, migrate_schema: bool | None
+) -> tuple[AsyncEngine, SqlOutbox, OutboxRelay, SqlEventStore]:
+    if migrate_schema if migrate_schema is not None else settings.embedded:
+        await migrate.upgrade(settings.sql_url)
+    engine = create_engine(settings.sql_url)
+    resources.closers.insert(0, engine.dispose)
+    publisher = await _build_publisher(settings, projector, resources)
+    outbox = SqlOutbox(engine)
+    relay = OutboxRelay(
+        outbox, publisher, batch_size=settings.pagos.relay_batch_size, poll_interval=settings.pagos.relay_poll_seconds
+    )
+    return engine, outbox, relay, SqlEventStore(engine, on_commit=relay.notify)
+
+
+async def build_read_model(settings: Settings, resources: Resources) -> ReadModel:
+    """Connect the read model: MongoDB when configured, else the embedded SQLite file."""
+    if settings.connection_strings.mongodb:
+        from pymongo import AsyncMongoClient
+
+        from pagos.infrastructure.mongo.read_model import MongoReadModel
+
+        client: AsyncMongoClient = AsyncMongoClient(
+            settings.connection_strings.mongodb, tz_aware=True, tzinfo=UTC, serverSelectionTimeoutMS=10_000
+        )
+        mongo = MongoReadModel(
+            client, settings.mongo.database, settings.mongo.collection, monto_format=settings.mongo.monto_format
+        )
+        resources.closers.append(mongo.close)
+        await mongo.create_schema()
+        logger.info("read model: MongoDB collection %s.%s", settings.mongo.database, settings.mongo.collection)
+        return mongo
+
+    read_engine = create_engine(settings.read_model_url, durable=False)
+    resources.closers.append(read_engine.dispose)
+    sql = SqlReadModel(read_engine)
+    await sql.create_schema()
+    return sql
+
+
+async def _build_publisher(settings: Settings, projector: Projector | None, resources: Resources) -> Publisher:
+    if not settings.kafka_enabled:
+        if projector is None:
+            raise ValueError("in-process delivery needs a projector")
+        return InProcessPublisher(projector)
+
+    from pagos.infrastructure.kafka.client import ensure_topics, producer_config
+    from pagos.infrastructure.kafka.publisher import KafkaPublisher
+
+    await asyncio.to_thread(ensure_topics, settings.kafka)
+    publisher = KafkaPublisher(producer_config(settings.kafka), settings.kafka.topic)
+
+    async def close_publisher() -> None:
+        await asyncio.to_thread(publisher.close)
+
+    resources.closers.append(close_publisher)
+    logger.info("publisher: Kafka topic %s on %s", settings.kafka.topic, settings.kafka.bootstrap_servers)
+    return publisher
+
+
+def build_kafka_projection(settings: Settings, projector: Projector):  # type: ignore[no-untyped-def]
+    """Build the consumer that feeds ``projector`` from the events topic."""
+    from pagos.infrastructure.kafka.client import consumer_config, producer_config
+    from pagos.infrastructure.kafka.consumer import KafkaProjection
+
+    return KafkaProjection(
+        projector,
+        consumer_config(settings.kafka),
+        producer_config(settings.kafka),
+        settings.kafka.topic,
+        settings.kafka.dead_letter_topic,
     )

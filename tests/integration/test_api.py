@@ -378,3 +378,64 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         "/health",
     }
     assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("cliente", [".", ".."])
+def test_dot_segment_client_rejected(client: TestClient, cliente: str) -> None:
+    response = client.post("/api/pagos", json={"clienteId": cliente, "monto": "10", "metodoPago": "efectivo"})
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "cliente_id_reservado"
+    assert stored_event_count(client) == 0
+
+
+def test_repeated_json_key_rejected(client: TestClient) -> None:
+    raw = b'{"clienteId": "ana", "monto": "10", "monto": "500", "metodoPago": "tarjeta"}'
+
+    response = client.post("/api/pagos", content=raw, headers=JSON)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "json_invalido"
+    assert stored_event_count(client) == 0
+
+
+def test_empty_body_is_400(client: TestClient) -> None:
+    response = client.post("/api/pagos", content=b"", headers=JSON)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "cuerpo_vacio"
+
+
+def test_non_utf8_charset_is_415(client: TestClient) -> None:
+    response = client.post(
+        "/api/pagos",
+        content=b'{"clienteId": "ana", "monto": 10, "metodoPago": "efectivo"}',
+        headers={"Content-Type": "application/json; charset=latin-1"},
+    )
+
+    assert response.status_code == 415
+
+
+def test_unknown_query_parameter_rejected(client: TestClient) -> None:
+    response = client.get("/api/pagos/ana", params={"estatus": "Reversado"})
+
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "parametro_desconocido"
+    assert problem["field"] == "estatus"
+    assert "estado" in problem["detail"]
+
+
+def test_problem_varies_by_language(client: TestClient) -> None:
+    response = client.get("/api/pagos/ana", params={"limit": 0})
+
+    assert response.headers["vary"] == "Accept-Language"
+
+
+def test_openapi_errors_are_problem_json(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/api/pagos"]["post"]
+
+    for status in ("400", "413", "415", "422"):
+        content = operation["responses"][status]["content"]
+        assert set(content) == {"application/problem+json"}, status
+        assert content["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}

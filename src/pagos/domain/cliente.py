@@ -47,4 +47,9 @@ def normalizar_cliente_id(value: object, *, field: str = "clienteId") -> str:
                 field=field,
                 caracter="U+002F",
             )
+    if cliente_id in {".", ".."}:
+        # URL clients resolve these as dot-segments, so the id could never be addressed in a path.
+        raise ValidationError(
+            "cliente_id_reservado", f"clienteId {cliente_id!r} is reserved in URL paths", field=field, valor=cliente_id
+        )
     return cliente_id

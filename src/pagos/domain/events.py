@@ -14,6 +14,11 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 
+def format_instant(moment: datetime) -> str:
+    """Format a UTC datetime as RFC 3339 with a ``Z`` suffix, as the HTTP API does."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DomainEvent:
     """Envelope fields every event carries, whatever its type."""
@@ -52,7 +57,7 @@ class PagoCreado(DomainEvent):
             "moneda": self.moneda,
             "metodoPago": self.metodo_pago,
             "estado": self.estado,
-            "fechaPago": self.fecha_pago.isoformat(),
+            "fechaPago": format_instant(self.fecha_pago),
         }
 
     @classmethod
@@ -82,7 +87,7 @@ class PagoReversado(DomainEvent):
             "pagoId": str(self.stream_id),
             "motivo": self.motivo,
             "estado": "Reversado",
-            "fechaReversion": self.fecha_reversion.isoformat(),
+            "fechaReversion": format_instant(self.fecha_reversion),
         }
 
     @classmethod

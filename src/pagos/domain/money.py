@@ -72,7 +72,6 @@ def parse_monto(value: object, moneda: Moneda) -> Decimal:
             "monto_demasiado_grande",
             f"monto must not exceed {MONTO_MAXIMO}",
             field="monto",
-            valor=_plain(monto),
             maximo=_plain(MONTO_MAXIMO),
         )
 
@@ -83,6 +82,7 @@ def parse_monto(value: object, moneda: Moneda) -> Decimal:
             f"monto {_plain(monto)} has more than {moneda.decimales} decimals, the maximum for {moneda.codigo}",
             field="monto",
             valor=_plain(monto),
+            escritos=-exponent,
             moneda=moneda.codigo,
             decimales=moneda.decimales,
         )

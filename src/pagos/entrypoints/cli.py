@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+logger = logging.getLogger("pagos.cli")
 
 LogLevel = Annotated[str, typer.Option("--log-level", help="Logging level: debug, info, warning or error")]
 
@@ -23,22 +25,71 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def _load_settings() -> Settings:
+    try:
+        settings = Settings()
+        settings.sql_url  # noqa: B018 - converts and checks ConnectionStrings__SQL now, not at first use
+    except ValueError as error:
+        typer.echo(f"pagos: invalid configuration: {error}", err=True)
+        raise typer.Exit(2) from None
+    return settings
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on")] = 8000,
+    relay: Annotated[bool, typer.Option(help="Publish the outbox from this process")] = True,
+    projector: Annotated[
+        bool, typer.Option(help="Also consume Kafka into the read model here (only with Kafka__BootstrapServers)")
+    ] = False,
     log_level: LogLevel = "info",
 ) -> None:
-    """Run the HTTP API with the in-process relay and projector."""
+    """Run the HTTP API; on the embedded default it also delivers events to the read model."""
     import uvicorn
 
     from pagos.entrypoints.http.app import create_app
 
     _configure_logging(log_level)
-    app = create_app(Settings())
+    app = create_app(_load_settings(), run_relay=relay, run_projector=projector)
     display_host = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host
-    typer.echo(f"pagos listening on http://{host}:{port}, API docs at http://{display_host}:{port}/docs")
+    typer.echo(f"pagos listening on http://{display_host}:{port}, API docs at http://{display_host}:{port}/docs")
     uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), log_config=None, timeout_graceful_shutdown=10)
+
+
+@cli.command("relay")
+def relay_command(log_level: LogLevel = "info") -> None:
+    """Publish outbox entries to Kafka (or in-process) until SIGTERM or Ctrl+C."""
+    from pagos import bootstrap
+
+    _configure_logging(log_level)
+    settings = _load_settings()
+
+    async def run() -> None:
+        relay, resources = await bootstrap.build_relay(settings)
+        resources.start("outbox-relay", relay.run)
+        await _run_until_signal(resources)
+
+    asyncio.run(run())
+
+
+@cli.command("projector")
+def projector_command(log_level: LogLevel = "info") -> None:
+    """Consume the Kafka topic in a consumer group into the read model until SIGTERM or Ctrl+C."""
+    from pagos import bootstrap
+
+    _configure_logging(log_level)
+    settings = _load_settings()
+
+    async def run() -> None:
+        try:
+            _, resources = await bootstrap.build_projector(settings)
+        except ValueError as error:
+            typer.echo(f"pagos: {error}", err=True)
+            raise typer.Exit(2) from None
+        await _run_until_signal(resources)
+
+    asyncio.run(run())
 
 
 @cli.command()
@@ -51,12 +102,23 @@ def migrate(
     from pagos.infrastructure.sql import migrate as migrations
 
     _configure_logging(log_level)
-    url = Settings().sql_url
+    url = _load_settings().sql_url
     if down:
         asyncio.run(migrations.downgrade(url, revision))
     else:
         asyncio.run(migrations.upgrade(url, revision))
     typer.echo(f"event store schema at {revision}")
+
+
+async def _run_until_signal(resources) -> None:  # type: ignore[no-untyped-def]
+    """Run the background tasks until SIGTERM or SIGINT, then stop them gracefully."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, resources.stop.set)
+    try:
+        await resources.wait()
+    finally:
+        await resources.close()
 
 
 def main() -> None:

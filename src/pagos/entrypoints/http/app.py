@@ -6,14 +6,16 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from uuid import uuid4
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pagos import __version__, bootstrap
 from pagos.config import Settings
-from pagos.entrypoints.http.problems import install_problem_handlers, problem_response
+from pagos.entrypoints.http.problems import PROBLEM_JSON, install_problem_handlers, problem_response
 from pagos.entrypoints.http.routes import health_router, router
 
 logger = logging.getLogger(__name__)
@@ -97,16 +99,49 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the API; the lifespan wires the container and runs the in-process relay."""
+def _openapi_with_problem_media_type(app: FastAPI) -> dict[str, Any]:
+    """Build the OpenAPI document with error schemas under application/problem+json, where the API sends them.
+
+    FastAPI puts a response ``model`` under ``application/json``; the error
+    responses are moved to the media type they really have.
+    """
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+    for operation in (op for path in schema["paths"].values() for op in path.values()):
+        for status, response in operation.get("responses", {}).items():
+            content = response.get("content", {})
+            if status[0] in "45" and PROBLEM_JSON in content and "application/json" in content:
+                content[PROBLEM_JSON] = content.pop("application/json")
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None, *, run_relay: bool = True, run_projector: bool = False) -> FastAPI:
+    """Build the API; the lifespan wires the container and starts the background tasks asked for.
+
+    ``run_relay`` publishes the outbox from this process. ``run_projector``
+    also consumes Kafka into the read model, for a single-process set-up with
+    Kafka; without Kafka the relay delivers to the projector in-process anyway.
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await bootstrap.build(settings)
-        container.start_background()
+        if run_relay:
+            container.start_relay()
+        if run_projector and settings.kafka_enabled:
+            projection = bootstrap.build_kafka_projection(settings, container.projector)
+            container.resources.start("kafka-projection", projection.run)
         app.state.container = container
-        logger.info("pagos API started, event store %s", "embedded SQLite" if settings.embedded else "external SQL")
+        logger.info(
+            "pagos API started: event store %s, read model %s, delivery %s, relay %s",
+            "embedded SQLite" if settings.embedded else "external SQL",
+            "MongoDB" if settings.connection_strings.mongodb else "SQLite",
+            "Kafka" if settings.kafka_enabled else "in-process",
+            "in this process" if run_relay else "elsewhere",
+        )
         try:
             yield
         finally:
@@ -122,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(health_router)
     install_problem_handlers(app)
+    app.openapi = lambda: _openapi_with_problem_media_type(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.pagos.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)
     return app

@@ -15,15 +15,31 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a valid JSON number")
 
 
+def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # With repeated keys the last one would silently win, so that
+    # {"monto": 10, "monto": 500} could mean either amount to different readers.
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("repeated key in a JSON object")
+    return result
+
+
 def loads_exact(body: bytes) -> Any:
     """Parse JSON with every number as Decimal. Raises json.JSONDecodeError for anything invalid.
 
-    ``NaN`` and ``Infinity`` are rejected (they are not JSON), and so is nesting
-    deep enough to exhaust the parser's recursion.
+    ``NaN`` and ``Infinity`` are rejected (they are not JSON), and so are
+    repeated keys in one object and nesting deep enough to exhaust the parser's
+    recursion.
     """
     text = body.decode("utf-8", errors="strict") if isinstance(body, bytes) else body
     try:
-        return json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant)
+        return json.loads(
+            text,
+            parse_float=Decimal,
+            parse_int=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_object_without_repeated_keys,
+        )
     except ValueError as error:
         if isinstance(error, json.JSONDecodeError):
             raise

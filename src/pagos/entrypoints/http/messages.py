@@ -10,8 +10,14 @@ ENGLISH = "en"
 # code: (HTTP status, {language: (title, detail template)})
 CATALOG: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {
     "monto_invalido": (422, {
-        SPANISH: ("Monto inválido", "El campo monto debe ser un número o un texto decimal como \"100.10\", sin exponente."),
-        ENGLISH: ("Invalid amount", "Field monto must be a number or a decimal string such as \"100.10\", without an exponent."),
+        SPANISH: (
+            "Monto inválido",
+            "El campo monto debe ser un número JSON o un texto en notación decimal simple como \"100.10\" (un texto no admite exponente).",
+        ),
+        ENGLISH: (
+            "Invalid amount",
+            "Field monto must be a JSON number or a string in plain decimal notation such as \"100.10\" (a string takes no exponent).",
+        ),
     }),
     "monto_no_positivo": (422, {
         SPANISH: ("Monto no positivo", "El campo monto debe ser mayor que 0; se recibió {valor}."),
@@ -24,11 +30,13 @@ CATALOG: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {
     "monto_demasiados_decimales": (422, {
         SPANISH: (
             "Demasiados decimales",
-            "El monto {valor} tiene más de {decimales} decimales, el máximo para {moneda}. Envíe el monto sin redondear con a lo sumo {decimales} decimales.",
+            "El monto {valor} está escrito con {escritos} decimales y {moneda} admite como máximo {decimales}. "
+            "Escríbalo con {decimales} decimales o menos, sin ceros de relleno; el servicio nunca redondea.",
         ),
         ENGLISH: (
             "Too many decimals",
-            "Amount {valor} has more than {decimales} decimals, the maximum for {moneda}. Send it with at most {decimales} decimals.",
+            "Amount {valor} is written with {escritos} decimals and {moneda} allows at most {decimales}. "
+            "Write it with {decimales} decimals or fewer, without padding zeros; the service never rounds.",
         ),
     }),
     "moneda_invalida": (422, {
@@ -69,6 +77,10 @@ CATALOG: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {
         SPANISH: ("Cliente demasiado largo", "El campo clienteId admite como máximo {maximo} caracteres."),
         ENGLISH: ("Client too long", "Field clienteId must have at most {maximo} characters."),
     }),
+    "cliente_id_reservado": (422, {
+        SPANISH: ("Cliente reservado", "El clienteId {valor} no está permitido porque las URL lo interpretan como un segmento de ruta."),
+        ENGLISH: ("Reserved client", "clienteId {valor} is not allowed because URLs treat it as a path segment."),
+    }),
     "cliente_id_caracter_invalido": (422, {
         SPANISH: ("Carácter no permitido", "El campo clienteId contiene el carácter no permitido {caracter} (control, invisible o '/')."),
         ENGLISH: ("Character not allowed", "Field clienteId contains the forbidden character {caracter} (control, invisible or '/')."),
@@ -102,8 +114,24 @@ CATALOG: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {
         ENGLISH: ("Concurrency conflict", "Payment {pago_id} changed while the request was processed. Read its state and try again."),
     }),
     "json_invalido": (400, {
-        SPANISH: ("JSON inválido", "El cuerpo no es JSON válido: {error}."),
-        ENGLISH: ("Invalid JSON", "The body is not valid JSON: {error}."),
+        SPANISH: (
+            "JSON inválido",
+            "El cuerpo no es JSON válido (error en el carácter {posicion}). Envíe un objeto JSON en UTF-8, "
+            "sin claves repetidas, NaN ni Infinity.",
+        ),
+        ENGLISH: (
+            "Invalid JSON",
+            "The body is not valid JSON (error at character {posicion}). Send a UTF-8 JSON object "
+            "without repeated keys, NaN or Infinity.",
+        ),
+    }),
+    "cuerpo_vacio": (400, {
+        SPANISH: ("Cuerpo vacío", "La solicitud no tiene cuerpo. Envíe un objeto JSON con los campos documentados."),
+        ENGLISH: ("Empty body", "The request has no body. Send a JSON object with the documented fields."),
+    }),
+    "parametro_desconocido": (422, {
+        SPANISH: ("Parámetro desconocido", "El parámetro {field} no existe en esta operación. Los admitidos son: {permitidos}."),
+        ENGLISH: ("Unknown parameter", "Parameter {field} does not exist in this operation. Accepted: {permitidos}."),
     }),
     "cuerpo_invalido": (422, {
         SPANISH: ("Cuerpo inválido", "El cuerpo debe ser un objeto JSON con los campos documentados."),
@@ -146,8 +174,11 @@ CATALOG: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {
         ENGLISH: ("Body too large", "The body exceeds the maximum of {maximo} bytes."),
     }),
     "tipo_de_contenido_no_soportado": (415, {
-        SPANISH: ("Tipo de contenido no soportado", "Envíe el cuerpo como JSON con la cabecera Content-Type: application/json."),
-        ENGLISH: ("Unsupported content type", "Send the body as JSON with the header Content-Type: application/json."),
+        SPANISH: (
+            "Tipo de contenido no soportado",
+            "Envíe el cuerpo como JSON en UTF-8 con la cabecera Content-Type: application/json.",
+        ),
+        ENGLISH: ("Unsupported content type", "Send the body as UTF-8 JSON with the header Content-Type: application/json."),
     }),
     "ruta_no_encontrada": (404, {
         SPANISH: ("Ruta no encontrada", "No existe la ruta {path}. Consulte /docs."),

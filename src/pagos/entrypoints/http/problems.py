@@ -71,7 +71,7 @@ def problem_response(
     correlation_id = getattr(request.state, "correlation_id", None)
     if correlation_id:
         body["correlationId"] = correlation_id
-    headers = {"Content-Language": language}
+    headers = {"Content-Language": language, "Vary": "Accept-Language"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -127,9 +127,10 @@ def _translate_one(raw: dict[str, Any]) -> dict[str, Any]:
     location = [part for part in raw.get("loc", ()) if isinstance(part, str)]
     field = location[1] if len(location) > 1 else None
     if kind == "json_invalid":
-        return {"field": None, "code": "json_invalido", "error": raw.get("ctx", {}).get("error", "JSON")}
+        position = raw.get("loc", ("body", 0))[-1]
+        return {"field": None, "code": "json_invalido", "posicion": position if isinstance(position, int) else 0}
     if field is None:
-        return {"field": None, "code": "cuerpo_invalido"}
+        return {"field": None, "code": "cuerpo_vacio" if kind == "missing" else "cuerpo_invalido"}
     if kind == "missing":
         return {"field": field, "code": "campo_requerido"}
     if kind == "extra_forbidden":

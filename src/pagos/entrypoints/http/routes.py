@@ -36,7 +36,7 @@ def _problem(description: str) -> dict[str, Any]:
 
 COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _problem("Malformed JSON or an invalid cursor"),
-    422: _problem("A field breaks a rule; the body names it"),
+    422: _problem("A field or parameter breaks a rule; the body names it"),
 }
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     **COMMON_ERRORS,
@@ -50,14 +50,39 @@ def get_container(request: Request) -> Container:
 
 
 def require_json(request: Request) -> None:
-    """Reject a body that is not declared as JSON with 415."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    """Reject with 415 a body that is not declared as JSON, or declared in a charset other than UTF-8."""
+    media_type, _, parameters = request.headers.get("content-type", "").partition(";")
+    media_type = media_type.strip().lower()
     if media_type != "application/json" and not (media_type.startswith("application/") and media_type.endswith("+json")):
         raise ProblemError("tipo_de_contenido_no_soportado")
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in {"utf-8", "utf8"}:
+            raise ProblemError("tipo_de_contenido_no_soportado")
+
+
+def only_query_parameters(*allowed: str) -> Any:
+    """Build a dependency that rejects with 422 any query parameter but ``allowed``, such as a misspelt filter."""
+
+    def reject_unknown(request: Request) -> None:
+        for name in request.query_params:
+            if name not in allowed:
+                raise ProblemError("parametro_desconocido", field=name, permitidos=", ".join(allowed) or "-")
+
+    return Depends(reject_unknown)
+
+
+NO_QUERY = only_query_parameters()
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
-ClienteIdPath = Annotated[str, Path(description="Client id as sent on creation; percent-encode reserved characters")]
+ClienteIdPath = Annotated[
+    str,
+    Path(
+        description="Client id as sent on creation; percent-encode reserved characters",
+        json_schema_extra={"minLength": 1, "maxLength": 64},
+    ),
+]
 PagoIdPath = Annotated[UUID, Path(description="Payment id returned on creation")]
 
 router = APIRouter(prefix="/api/pagos", route_class=ExactJsonRoute, tags=["pagos"])
@@ -67,7 +92,7 @@ router = APIRouter(prefix="/api/pagos", route_class=ExactJsonRoute, tags=["pagos
     "",
     status_code=201,
     response_model=PagoResponse,
-    dependencies=[Depends(require_json)],
+    dependencies=[NO_QUERY, Depends(require_json)],
     responses=BODY_ERRORS,
     summary="Create a payment",
 )
@@ -86,7 +111,13 @@ async def crear_pago(body: CrearPagoRequest, request: Request, response: Respons
     return PagoResponse.from_view(view)
 
 
-@router.get("/{clienteId}", response_model=PagoPageResponse, responses=COMMON_ERRORS, summary="List a client's payments")
+@router.get(
+    "/{clienteId}",
+    response_model=PagoPageResponse,
+    dependencies=[only_query_parameters("limit", "cursor", "estado")],
+    responses=COMMON_ERRORS,
+    summary="List a client's payments",
+)
 async def listar_pagos(
     clienteId: ClienteIdPath,
     container: ContainerDep,
@@ -102,6 +133,7 @@ async def listar_pagos(
 @router.get(
     "/{clienteId}/{pagoId}",
     response_model=PagoResponse,
+    dependencies=[NO_QUERY],
     responses={**COMMON_ERRORS, 404: _problem("No such payment for this client")},
     summary="Get one payment",
 )
@@ -113,6 +145,7 @@ async def obtener_pago(clienteId: ClienteIdPath, pagoId: PagoIdPath, container: 
 @router.get(
     "/{clienteId}/{pagoId}/eventos",
     response_model=list[EventoResponse],
+    dependencies=[NO_QUERY],
     responses={**COMMON_ERRORS, 404: _problem("No such payment for this client")},
     summary="Get a payment's event history",
 )
@@ -124,7 +157,7 @@ async def historial_pago(clienteId: ClienteIdPath, pagoId: PagoIdPath, container
 @router.post(
     "/{clienteId}/{pagoId}/reversion",
     response_model=PagoResponse,
-    dependencies=[Depends(require_json)],
+    dependencies=[NO_QUERY, Depends(require_json)],
     responses={
         **BODY_ERRORS,
         404: _problem("No such payment for this client"),

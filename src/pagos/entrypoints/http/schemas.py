@@ -42,10 +42,15 @@ class CrearPagoRequest(BaseModel):
         },
     )
 
-    clienteId: StrictStr = Field(description="Client id, 1 to 64 characters; trimmed and NFC-normalized")
+    clienteId: StrictStr = Field(
+        description="Client id, 1 to 64 characters without control characters or '/'; trimmed and NFC-normalized",
+        json_schema_extra={"minLength": 1, "maxLength": 64},
+    )
     monto: MontoInput
     metodoPago: StrictStr = Field(description="tarjeta, efectivo or transferencia, in any case")
-    moneda: StrictStr | None = Field(default=None, description="ISO 4217 code; the configured default when absent")
+    moneda: StrictStr | None = Field(
+        default=None, description="ISO 4217 code in any case; the configured default when absent or null"
+    )
 
 
 class ReversarPagoRequest(BaseModel):
@@ -53,7 +58,9 @@ class ReversarPagoRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"motivo": "Cobro duplicado"}]})
 
-    motivo: StrictStr = Field(description="Reason for the reversal, 1 to 500 characters")
+    motivo: StrictStr = Field(
+        description="Reason for the reversal, 1 to 500 characters", json_schema_extra={"minLength": 1, "maxLength": 500}
+    )
 
 
 class PagoResponse(BaseModel):

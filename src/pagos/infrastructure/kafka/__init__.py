@@ -1,0 +1,1 @@
+"""Kafka adapters: the relay's publisher and the projector's consumer, through confluent-kafka."""

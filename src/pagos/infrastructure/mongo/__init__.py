@@ -1,0 +1,1 @@
+"""MongoDB read model through pymongo's async API."""

@@ -1,0 +1,124 @@
+"""Read model in MongoDB: one document per payment, keyed by its id."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import UUID
+
+from bson.decimal128 import Decimal128
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from pagos.application.views import ListCursor, PagoView
+
+MontoFormat = Literal["decimal128", "string"]
+
+
+class UnsupportedServer(RuntimeError):
+    """The server cannot store what the configuration asks for."""
+
+
+class MongoReadModel:
+    """Read model on a MongoDB-protocol server; see ``ReadModel`` for the contract.
+
+    ``monto`` is stored as Decimal128 by default, which keeps every digit and
+    sorts as a number. ``monto_format="string"`` stores the exact decimal text
+    instead, for servers without Decimal128 such as FerretDB 1.x. Both are read
+    back, so switching formats needs no migration.
+    """
+
+    def __init__(
+        self,
+        client: AsyncMongoClient[dict[str, Any]],
+        database: str,
+        collection: str,
+        *,
+        monto_format: MontoFormat = "decimal128",
+    ) -> None:
+        self._client = client
+        self._database = client[database]
+        self._collection = self._database[collection]
+        self._monto_format = monto_format
+
+    async def create_schema(self) -> None:
+        """Create the list query's index, and check that the server stores the chosen amount format."""
+        await self._collection.create_index(
+            [("clienteId", ASCENDING), ("fechaPago", DESCENDING), ("_id", DESCENDING)], name="cliente_fecha_id"
+        )
+        if self._monto_format == "decimal128":
+            probe = self._database["pagos_decimal128_probe"]
+            try:
+                await probe.replace_one({"_id": "probe"}, {"monto": Decimal128("0.01")}, upsert=True)
+            except PyMongoError as error:
+                raise UnsupportedServer(
+                    "the MongoDB server did not store a Decimal128 value; "
+                    "set Mongo__MontoFormat=string for servers without Decimal128 (such as FerretDB 1.x)"
+                ) from error
+
+    async def get(self, pago_id: UUID) -> PagoView | None:
+        document = await self._collection.find_one({"_id": str(pago_id)})
+        return _view_from_document(document) if document else None
+
+    async def save(self, view: PagoView) -> bool:
+        document = self._document(view)
+        try:
+            # Matches only an older document; when a newer or equal one exists,
+            # the upsert's insert collides on _id, which means "already applied".
+            result = await self._collection.update_one(
+                {"_id": document["_id"], "version": {"$lt": view.version}}, {"$set": document}, upsert=True
+            )
+        except DuplicateKeyError:
+            return False
+        return result.modified_count > 0 or result.upserted_id is not None
+
+    async def list_by_cliente(
+        self, cliente_id: str, limit: int, after: ListCursor | None, estado: str | None
+    ) -> list[PagoView]:
+        query: dict[str, Any] = {"clienteId": cliente_id}
+        if estado is not None:
+            query["estado"] = estado
+        if after is not None:
+            query["$or"] = [
+                {"fechaPago": {"$lt": after.fecha_pago}},
+                {"fechaPago": after.fecha_pago, "_id": {"$lt": str(after.pago_id)}},
+            ]
+        cursor = self._collection.find(query).sort([("fechaPago", DESCENDING), ("_id", DESCENDING)]).limit(limit)
+        return [_view_from_document(document) async for document in cursor]
+
+    async def ping(self) -> None:
+        await self._database.command("ping")
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    def _document(self, view: PagoView) -> dict[str, Any]:
+        monto: Decimal128 | str = Decimal128(view.monto) if self._monto_format == "decimal128" else format(view.monto, "f")
+        return {
+            "_id": str(view.pago_id),
+            "clienteId": view.cliente_id,
+            "monto": monto,
+            "moneda": view.moneda,
+            "metodoPago": view.metodo_pago,
+            "estado": view.estado,
+            "fechaPago": view.fecha_pago,
+            "version": view.version,
+            "motivoReversion": view.motivo_reversion,
+            "fechaReversion": view.fecha_reversion,
+        }
+
+
+def _view_from_document(document: dict[str, Any]) -> PagoView:
+    monto = document["monto"]
+    return PagoView(
+        pago_id=UUID(document["_id"]),
+        cliente_id=document["clienteId"],
+        monto=monto.to_decimal() if isinstance(monto, Decimal128) else Decimal(monto),
+        moneda=document["moneda"],
+        metodo_pago=document["metodoPago"],
+        estado=document["estado"],
+        fecha_pago=document["fechaPago"],
+        version=document["version"],
+        motivo_reversion=document.get("motivoReversion"),
+        fecha_reversion=document.get("fechaReversion"),
+    )
