@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
+from datetime import UTC
 from pathlib import Path
+from typing import Literal
 from uuid import uuid4
 
 import pytest
@@ -11,6 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from pymongo import AsyncMongoClient
+
+from pagos.infrastructure.mongo.read_model import MongoReadModel
 from pagos.infrastructure.sql import migrate
 from pagos.infrastructure.sql.engine import create_engine
 from tests.conftest import require_service
@@ -28,6 +34,25 @@ async def _fresh_postgres_database(base_url: str) -> AsyncIterator[str]:
         async with admin.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+async def fresh_mongo_read_model(collection: str = "pagos") -> AsyncIterator[MongoReadModel]:
+    """A MongoDB read model in a database of its own on the configured server, dropped afterwards."""
+    url = require_service("PAGOS_TEST_MONGODB", "MongoDB")
+    client: AsyncMongoClient = AsyncMongoClient(url, tz_aware=True, tzinfo=UTC, serverSelectionTimeoutMS=5000)
+    name = f"pagos_test_{uuid4().hex[:12]}"
+    model = MongoReadModel(client, name, collection, monto_format=mongo_monto_format())
+    try:
+        await model.create_schema()
+        yield model
+    finally:
+        await client.drop_database(name)
+        await client.close()
+
+
+def mongo_monto_format() -> Literal["decimal128", "string"]:
+    """Amount format the configured server supports, from Mongo__MontoFormat (set by scripts/services env)."""
+    return "string" if os.environ.get("Mongo__MontoFormat", "").lower() == "string" else "decimal128"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -12,6 +12,7 @@ from uuid import uuid4
 import pytest
 
 from pagos.application.errors import ProjectionGap
+from pagos.application.ports import ReadModel
 from pagos.application.projection import Projector
 from pagos.application.queries import PagoQueryHandler
 from pagos.application.relay import OutboxRelay
@@ -23,18 +24,24 @@ from pagos.infrastructure.sql import migrate
 from pagos.infrastructure.sql.engine import create_engine
 from pagos.infrastructure.sql.event_store import SqlEventStore, SqlOutbox
 from pagos.infrastructure.sql.read_model import SqlReadModel
+from tests.integration.conftest import fresh_mongo_read_model
 
 USD = Moneda("USD", 2)
 T0 = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def read_model(tmp_path: Path) -> AsyncIterator[SqlReadModel]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'read.db'}", durable=False)
-    model = SqlReadModel(engine)
-    await model.create_schema()
-    yield model
-    await engine.dispose()
+@pytest.fixture(params=["sqlite", "mongodb"])
+async def read_model(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ReadModel]:
+    """An empty read model on each backend: an SQLite file, or a fresh MongoDB database."""
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'read.db'}", durable=False)
+        model = SqlReadModel(engine)
+        await model.create_schema()
+        yield model
+        await engine.dispose()
+        return
+    async for mongo in fresh_mongo_read_model():
+        yield mongo
 
 
 def reversed_pago(cliente: str = "cliente-1", monto: str = "80.50", when: datetime = T0) -> tuple[Pago, list[DomainEvent]]:
@@ -43,7 +50,7 @@ def reversed_pago(cliente: str = "cliente-1", monto: str = "80.50", when: dateti
     return pago, pago.collect_events()
 
 
-async def test_projects_created_then_reversed(read_model: SqlReadModel) -> None:
+async def test_projects_created_then_reversed(read_model: ReadModel) -> None:
     pago, (creado, reversado) = reversed_pago()
     projector = Projector(read_model)
 
@@ -61,7 +68,7 @@ async def test_projects_created_then_reversed(read_model: SqlReadModel) -> None:
     assert view.motivo_reversion == "duplicado"
 
 
-async def test_duplicate_event_changes_nothing(read_model: SqlReadModel) -> None:
+async def test_duplicate_event_changes_nothing(read_model: ReadModel) -> None:
     pago, (creado, reversado) = reversed_pago()
     projector = Projector(read_model)
     await projector.handle(creado)
@@ -72,7 +79,7 @@ async def test_duplicate_event_changes_nothing(read_model: SqlReadModel) -> None
     assert await read_model.get(pago.id) == before
 
 
-async def test_older_event_after_newer_changes_nothing(read_model: SqlReadModel) -> None:
+async def test_older_event_after_newer_changes_nothing(read_model: ReadModel) -> None:
     pago, (creado, reversado) = reversed_pago()
     projector = Projector(read_model)
     await projector.handle_all([creado, reversado])
@@ -85,7 +92,7 @@ async def test_older_event_after_newer_changes_nothing(read_model: SqlReadModel)
     assert after_reversal.estado == "Reversado"
 
 
-async def test_stale_save_does_not_overwrite(read_model: SqlReadModel) -> None:
+async def test_stale_save_does_not_overwrite(read_model: ReadModel) -> None:
     pago, (creado, reversado) = reversed_pago()
     projector = Projector(read_model)
     await projector.handle_all([creado, reversado])
@@ -98,7 +105,7 @@ async def test_stale_save_does_not_overwrite(read_model: SqlReadModel) -> None:
     assert await read_model.get(pago.id) == newest
 
 
-async def test_gap_raises_instead_of_skipping(read_model: SqlReadModel) -> None:
+async def test_gap_raises_instead_of_skipping(read_model: ReadModel) -> None:
     pago, (_, reversado) = reversed_pago()
 
     with pytest.raises(ProjectionGap):
@@ -107,7 +114,7 @@ async def test_gap_raises_instead_of_skipping(read_model: SqlReadModel) -> None:
     assert await read_model.get(pago.id) is None
 
 
-async def test_list_pages_newest_first(read_model: SqlReadModel) -> None:
+async def test_list_pages_newest_first(read_model: ReadModel) -> None:
     projector = Projector(read_model)
     created = []
     for minute in range(5):
@@ -146,7 +153,7 @@ class FailingOnce:
         await self.inner.publish(events)
 
 
-async def test_relay_retries_after_failure(tmp_path: Path, read_model: SqlReadModel) -> None:
+async def test_relay_retries_after_failure(tmp_path: Path, read_model: ReadModel) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'events.db'}"
     await migrate.upgrade(url)
     engine = create_engine(url)
@@ -169,7 +176,7 @@ async def test_relay_retries_after_failure(tmp_path: Path, read_model: SqlReadMo
     await engine.dispose()
 
 
-async def test_redelivery_after_crash_leaves_read_model_exact(tmp_path: Path, read_model: SqlReadModel) -> None:
+async def test_redelivery_after_crash_leaves_read_model_exact(tmp_path: Path, read_model: ReadModel) -> None:
     # A relay that published but crashed before marking the entries publishes them again.
     url = f"sqlite+aiosqlite:///{tmp_path / 'events.db'}"
     await migrate.upgrade(url)
