@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BIN := $(VENV)/bin
 
-.PHONY: run test lint clean
+.PHONY: run test install install-test services-up services-down clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
 ## run: start the service on the embedded default (SQLite under ./data, in-process delivery)
 run: $(VENV)/.installed
 	$(BIN)/pagos serve --host $(HOST) --port $(PORT)
@@ -27,6 +31,13 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## services-up / services-down: local PostgreSQL, Kafka and FerretDB for the integration tests
+services-up: $(VENV)/.installed-test
+	scripts/services up
+
+services-down:
+	scripts/services down
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from pagos import bootstrap
 from pagos.config import ConnectionStrings, KafkaSettings, ServiceSettings, Settings
@@ -40,3 +44,17 @@ async def container(settings: Settings) -> AsyncIterator[bootstrap.Container]:
         yield built
     finally:
         await built.close()
+
+
+async def fresh_postgres_database(base_url: str) -> AsyncIterator[str]:
+    """Create an empty database for one test on the configured server, and drop it afterwards."""
+    name = f"pagos_test_{uuid4().hex[:12]}"
+    admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()

@@ -83,3 +83,50 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     finally:
         if process.process is not None and process.process.poll() is None:
             process.stop()
+
+
+@dataclass
+class ManagedProcess:
+    """A ``pagos`` command run as a child process with its own log file; ``start`` and ``stop`` can repeat."""
+
+    arguments: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pagos.entrypoints.cli", *self.arguments],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env},
+        )
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> int:
+        """Stop with SIGTERM and return the exit code; kill after 30 s."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+
+
+def wait_until_healthy(url: str, process: ManagedProcess, timeout: float = STARTUP_TIMEOUT_SECONDS) -> None:
+    """Poll ``url``/health until it answers 200; fail early if the process exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not process.running():
+            raise RuntimeError(f"{process.arguments[0]} exited; see {process.log_path}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s; see {process.log_path}")

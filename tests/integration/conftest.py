@@ -10,30 +10,14 @@ from typing import Literal
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pymongo import AsyncMongoClient
 
 from pagos.infrastructure.mongo.read_model import MongoReadModel
 from pagos.infrastructure.sql import migrate
 from pagos.infrastructure.sql.engine import create_engine
-from tests.conftest import require_service
-
-
-async def _fresh_postgres_database(base_url: str) -> AsyncIterator[str]:
-    """Create an empty database for one test on the configured server, and drop it afterwards."""
-    name = f"pagos_test_{uuid4().hex[:12]}"
-    admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+from tests.conftest import fresh_postgres_database, require_service
 
 
 async def fresh_mongo_read_model(collection: str = "pagos") -> AsyncIterator[MongoReadModel]:
@@ -62,7 +46,7 @@ async def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         yield f"sqlite+aiosqlite:///{tmp_path / 'events.db'}"
         return
     base_url = require_service("PAGOS_TEST_POSTGRES_URL", "PostgreSQL")
-    async for url in _fresh_postgres_database(base_url):
+    async for url in fresh_postgres_database(base_url):
         yield url
 
 

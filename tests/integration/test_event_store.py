@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pagos.application.errors import ConcurrencyConflict
 from pagos.domain.money import Moneda
 from pagos.domain.pago import EstadoPago, Pago
-from pagos.infrastructure.sql.event_store import SqlEventStore, SqlOutbox
+from pagos.infrastructure.sql.event_store import SqlEventStore, SqlOutbox, _event_row, append_events_statement
 from pagos.infrastructure.sql.schema import events, outbox
 
 USD = Moneda("USD", 2)
@@ -173,3 +173,61 @@ async def test_amounts_stay_exact(engine: AsyncEngine) -> None:
     (loaded,) = await store.load(pago.id)
 
     assert loaded.data()["monto"] == "999999999.99"
+
+
+async def test_one_relay_holds_the_lease(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    pago = new_pago()
+    await store.append(pago.id, 0, pago.collect_events())
+    first, second = SqlOutbox(engine, owner="relay-a"), SqlOutbox(engine, owner="relay-b")
+
+    claimed_by_first = await first.claim(10)
+    claimed_by_second = await second.claim(10)
+    await first.release()
+    after_release = await second.claim(10)
+
+    assert len(claimed_by_first) == 1
+    assert claimed_by_second == []
+    assert [entry.id for entry in after_release] == [entry.id for entry in claimed_by_first]
+    assert await first.claim(10) == []
+
+
+async def test_expired_lease_taken_over(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    pago = new_pago()
+    await store.append(pago.id, 0, pago.collect_events())
+    late = datetime.now(UTC) + timedelta(seconds=60)
+    stuck = SqlOutbox(engine, owner="relay-stuck", lease_seconds=15)
+    standby = SqlOutbox(engine, owner="relay-standby", clock=lambda: late)
+
+    assert len(await stuck.claim(10)) == 1
+    assert len(await standby.claim(10)) == 1
+    assert await stuck.claim(10) == []
+
+
+# SQLite allows one writer at a time, so there no transaction can commit while another is open.
+@pytest.mark.parametrize("sql_url", ["postgresql"], indirect=True)
+async def test_late_commit_with_lower_id_not_skipped(engine: AsyncEngine) -> None:
+    # A transaction that took its outbox id first but commits last must still be
+    # published: the relay keeps no high-water mark that could pass over it.
+    store = SqlEventStore(engine)
+    relay_side = SqlOutbox(engine)
+    slow, fast = new_pago(), new_pago()
+
+    async with engine.connect() as slow_connection:
+        transaction = await slow_connection.begin()
+        rows = [_event_row(event) for event in slow.collect_events()]
+        positions = (await slow_connection.execute(append_events_statement(), rows)).scalars().all()
+        await slow_connection.execute(
+            insert(outbox), [{"position": position, "created_at": datetime.now(UTC)} for position in positions]
+        )
+        await store.append(fast.id, 0, fast.collect_events())
+        before_slow_commit = await relay_side.claim(10)
+        await relay_side.mark_delivered([entry.id for entry in before_slow_commit])
+        await transaction.commit()
+
+    after_slow_commit = await relay_side.claim(10)
+
+    assert [entry.event.stream_id for entry in before_slow_commit] == [fast.id]
+    assert [entry.event.stream_id for entry in after_slow_commit] == [slow.id]
+    assert after_slow_commit[0].id < before_slow_commit[0].id

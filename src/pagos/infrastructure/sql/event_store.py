@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Insert, Select, Update, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -43,7 +43,7 @@ class SqlEventStore:
         created_at = _now()
         try:
             async with self._engine.begin() as connection:
-                positions = (await connection.execute(insert(events).returning(events.c.position), rows)).scalars()
+                positions = (await connection.execute(append_events_statement(), rows)).scalars()
                 await connection.execute(
                     insert(outbox), [{"position": position, "created_at": created_at} for position in positions]
                 )
@@ -103,15 +103,8 @@ class SqlOutbox:
         # neighbours is still picked up by a later call. Within one payment, ids
         # follow versions: an append reads the previous version, which must have
         # committed before, with a lower id.
-        query = (
-            select(outbox.c.id, events)
-            .join(events, events.c.position == outbox.c.position)
-            .where(outbox.c.delivered_at.is_(None))
-            .order_by(outbox.c.id)
-            .limit(limit)
-        )
         async with self._engine.connect() as connection:
-            result = await connection.execute(query)
+            result = await connection.execute(claim_query(limit))
             return [OutboxEntry(id=row.id, event=_event_from_row(row._mapping)) for row in result]
 
     async def mark_delivered(self, ids: Sequence[int]) -> None:
@@ -147,24 +140,40 @@ class SqlOutbox:
     async def _hold_lease(self) -> bool:
         """Take or renew the lease; return whether this relay holds it."""
         now = self._clock()
-        statement = (
-            update(relay_leases)
-            .where(
-                relay_leases.c.name == _LEASE_NAME,
-                or_(
-                    relay_leases.c.owner == self.owner,
-                    relay_leases.c.expires_at.is_(None),
-                    relay_leases.c.expires_at < now,
-                ),
-            )
-            .values(owner=self.owner, expires_at=now + self._lease)
-        )
         async with self._engine.begin() as connection:
-            leader = (await connection.execute(statement)).rowcount == 1
+            leader = (await connection.execute(take_lease_statement(self.owner, now, now + self._lease))).rowcount == 1
         if leader != self._leader:
             logger.info("relay %s %s the outbox lease", self.owner, "took" if leader else "lost")
         self._leader = leader
         return leader
+
+
+def append_events_statement() -> Insert:
+    """INSERT of event rows that returns their positions, for the outbox rows."""
+    return insert(events).returning(events.c.position)
+
+
+def claim_query(limit: int) -> Select[Any]:
+    """Pending outbox entries joined with their events, oldest first."""
+    return (
+        select(outbox.c.id, events)
+        .join(events, events.c.position == outbox.c.position)
+        .where(outbox.c.delivered_at.is_(None))
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+
+
+def take_lease_statement(owner: str, now: datetime, expires_at: datetime) -> Update:
+    """UPDATE that gives the outbox lease to ``owner`` if it holds it already or the lease is free or expired."""
+    return (
+        update(relay_leases)
+        .where(
+            relay_leases.c.name == _LEASE_NAME,
+            or_(relay_leases.c.owner == owner, relay_leases.c.expires_at.is_(None), relay_leases.c.expires_at < now),
+        )
+        .values(owner=owner, expires_at=expires_at)
+    )
 
 
 def _event_row(event: DomainEvent) -> dict[str, Any]:
