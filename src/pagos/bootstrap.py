@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -81,6 +81,24 @@ class Container:
         """Run the outbox relay in the background until ``close``."""
         self.resources.start("outbox-relay", self.relay.run)
 
+    def start_idempotency_purge(self, interval_seconds: float = 600.0) -> None:
+        """Delete expired idempotency records now and every ``interval_seconds`` until ``close``."""
+
+        async def purge(stop: asyncio.Event) -> None:
+            while not stop.is_set():
+                try:
+                    purged = await self.event_store.purge_idempotency_records(utc_now())
+                    if purged:
+                        logger.info("purged %d expired idempotency records", purged)
+                except Exception:
+                    logger.exception("purging expired idempotency records failed; retrying in %.0f s", interval_seconds)
+                try:
+                    await asyncio.wait_for(stop.wait(), interval_seconds)
+                except TimeoutError:
+                    pass
+
+        self.resources.start("idempotency-purge", purge)
+
     async def close(self) -> None:
         await self.resources.close()
 
@@ -105,7 +123,14 @@ async def build(settings: Settings, *, migrate_schema: bool | None = None) -> Co
         read_model=read_model,
         projector=projector,
         relay=relay,
-        commands=PagoCommandHandler(event_store, currencies, default_currency, utc_now),
+        commands=PagoCommandHandler(
+            event_store,
+            event_store,
+            currencies,
+            default_currency,
+            utc_now,
+            idempotency_ttl=timedelta(hours=settings.pagos.idempotency_ttl_hours),
+        ),
         queries=PagoQueryHandler(event_store, read_model),
         resources=resources,
     )
@@ -123,8 +148,13 @@ async def build_projector(settings: Settings) -> tuple[Projector, Resources]:
     """Build a stand-alone projector fed from Kafka."""
     if not settings.kafka_enabled:
         raise ValueError("the projector process consumes Kafka: set Kafka__BootstrapServers")
+    from pagos.infrastructure.kafka.client import ensure_topics
+
     resources = Resources()
     projector = Projector(await build_read_model(settings, resources))
+    # A consumer that subscribes before its topic exists may not see it until
+    # its next metadata refresh, minutes later; creating it first avoids that.
+    await asyncio.to_thread(ensure_topics, settings.kafka)
     projection = build_kafka_projection(settings, projector)
     resources.start("kafka-projection", projection.run)
     return projector, resources

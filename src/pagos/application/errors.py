@@ -44,3 +44,16 @@ class ProjectionGap(Exception):
             f"cannot apply event version {event_version} before the ones in between"
         )
         self.stream_id = stream_id
+
+
+class IdempotencyKeyTaken(Exception):
+    """Another request already stored a result under this client and key; raised by the event store."""
+
+
+class IdempotencyKeyReused(DomainError):
+    """An Idempotency-Key sent again with a different request."""
+
+    code = "idempotency_key_reutilizada"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Idempotency-Key {key!r} was already used for a different request", field="Idempotency-Key")

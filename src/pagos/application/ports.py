@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 from uuid import UUID
 
 from pagos.application.views import ListCursor, PagoView
@@ -16,13 +17,34 @@ from pagos.domain.events import DomainEvent
 from pagos.domain.money import Moneda
 
 
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """The outcome of a command sent with an Idempotency-Key, kept to answer its retries."""
+
+    cliente_id: str
+    key: str
+    fingerprint: str
+    status: int
+    result: dict[str, Any]
+    created_at: datetime
+    expires_at: datetime
+
+
 class EventStore(Protocol):
     """Append-only storage of event streams, one stream per payment."""
 
-    async def append(self, stream_id: UUID, expected_version: int, events: Sequence[DomainEvent]) -> None:
-        """Append ``events`` after ``expected_version`` and enqueue them in the outbox, atomically.
+    async def append(
+        self,
+        stream_id: UUID,
+        expected_version: int,
+        events: Sequence[DomainEvent],
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        """Append ``events`` after ``expected_version``, enqueue them in the outbox and store ``idempotency``, atomically.
 
-        Raises ConcurrencyConflict when the stream is no longer at ``expected_version``.
+        Raises ConcurrencyConflict when the stream is no longer at ``expected_version``,
+        and IdempotencyKeyTaken when an unexpired record of the same client and key exists;
+        in both cases nothing is written.
         """
         ...
 
@@ -98,6 +120,18 @@ class ReadModel(Protocol):
 
     async def ping(self) -> None:
         """Raise if the store does not answer."""
+        ...
+
+
+class IdempotencyStore(Protocol):
+    """Records that ``EventStore.append`` wrote for commands sent with an Idempotency-Key."""
+
+    async def get_idempotency_record(self, cliente_id: str, key: str, now: datetime) -> IdempotencyRecord | None:
+        """Return the unexpired record of this client and key, or None."""
+        ...
+
+    async def purge_idempotency_records(self, now: datetime) -> int:
+        """Delete expired records; return how many."""
         ...
 
 

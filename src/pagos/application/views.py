@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from pagos.domain.errors import ValidationError
@@ -29,6 +30,37 @@ class PagoView:
     version: int
     motivo_reversion: str | None = None
     fecha_reversion: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the view as JSON-ready values, for storage next to an idempotency key."""
+        return {
+            "pagoId": str(self.pago_id),
+            "clienteId": self.cliente_id,
+            "monto": format(self.monto, "f"),
+            "moneda": self.moneda,
+            "metodoPago": self.metodo_pago,
+            "estado": self.estado,
+            "fechaPago": self.fecha_pago.isoformat(),
+            "version": self.version,
+            "motivoReversion": self.motivo_reversion,
+            "fechaReversion": self.fecha_reversion.isoformat() if self.fecha_reversion else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PagoView:
+        """Rebuild a view written by ``to_dict``."""
+        return cls(
+            pago_id=UUID(data["pagoId"]),
+            cliente_id=data["clienteId"],
+            monto=Decimal(data["monto"]),
+            moneda=data["moneda"],
+            metodo_pago=data["metodoPago"],
+            estado=data["estado"],
+            fecha_pago=datetime.fromisoformat(data["fechaPago"]),
+            version=data["version"],
+            motivo_reversion=data["motivoReversion"],
+            fecha_reversion=datetime.fromisoformat(data["fechaReversion"]) if data["fechaReversion"] else None,
+        )
 
     @classmethod
     def from_pago(cls, pago: Pago) -> PagoView:

@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True, run_
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await bootstrap.build(settings)
+        container.start_idempotency_purge()
         if run_relay:
             container.start_relay()
         if run_projector and settings.kafka_enabled:

@@ -113,6 +113,28 @@ CATALOG: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {
         SPANISH: ("Conflicto de concurrencia", "El pago {pago_id} cambió mientras se procesaba la solicitud. Consulte su estado y vuelva a intentarlo."),
         ENGLISH: ("Concurrency conflict", "Payment {pago_id} changed while the request was processed. Read its state and try again."),
     }),
+    "idempotency_key_invalida": (400, {
+        SPANISH: (
+            "Idempotency-Key inválida",
+            "La cabecera Idempotency-Key debe tener entre 1 y {maximo} caracteres ASCII visibles, por ejemplo un UUID.",
+        ),
+        ENGLISH: (
+            "Invalid Idempotency-Key",
+            "The Idempotency-Key header must have 1 to {maximo} visible ASCII characters, such as a UUID.",
+        ),
+    }),
+    "idempotency_key_reutilizada": (422, {
+        SPANISH: (
+            "Idempotency-Key reutilizada",
+            "La Idempotency-Key ya se usó para una solicitud distinta de este cliente. Use una clave nueva para cada "
+            "operación nueva y repita la misma solicitud solo para reintentar.",
+        ),
+        ENGLISH: (
+            "Idempotency-Key reused",
+            "The Idempotency-Key was already used for a different request of this client. Use a new key for each new "
+            "operation and repeat the same request only to retry.",
+        ),
+    }),
     "json_invalido": (400, {
         SPANISH: (
             "JSON inválido",

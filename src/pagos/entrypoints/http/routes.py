@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from pagos.application.commands import CrearPago, ReversarPago
+from pagos.application.commands import CommandResult, CrearPago, ReversarPago
 from pagos.bootstrap import Container
 from pagos.entrypoints.http.jsonbody import ExactJsonRoute
 from pagos.entrypoints.http.problems import PROBLEM_JSON, ProblemError
@@ -40,8 +41,10 @@ COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     **COMMON_ERRORS,
+    400: _problem("Malformed JSON, or an empty, too long or non-ASCII Idempotency-Key"),
     413: _problem("Body over the size limit"),
     415: _problem("Content-Type is not application/json"),
+    422: _problem("A field breaks a rule, or the Idempotency-Key was used for a different request"),
 }
 
 
@@ -75,7 +78,33 @@ def only_query_parameters(*allowed: str) -> Any:
 NO_QUERY = only_query_parameters()
 
 
+IDEMPOTENCY_KEY_MAX = 255
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Unique key of this request, 1 to 255 visible ASCII characters. A retry with the same key "
+            "and body returns the first response; with another body it is rejected. Keys are kept 24 hours per client.",
+        ),
+    ] = None,
+) -> str | None:
+    """Return the request's Idempotency-Key, or raise 400 for an empty, too long or non-ASCII one."""
+    if key is None:
+        return None
+    value = key.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]  # the header may be sent as a structured-field string
+    if not value or len(value) > IDEMPOTENCY_KEY_MAX or not _VISIBLE_ASCII.fullmatch(value):
+        raise ProblemError("idempotency_key_invalida", field="Idempotency-Key", maximo=IDEMPOTENCY_KEY_MAX)
+    return value
+
+
 ContainerDep = Annotated[Container, Depends(get_container)]
+IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 ClienteIdPath = Annotated[
     str,
     Path(
@@ -96,19 +125,26 @@ router = APIRouter(prefix="/api/pagos", route_class=ExactJsonRoute, tags=["pagos
     responses=BODY_ERRORS,
     summary="Create a payment",
 )
-async def crear_pago(body: CrearPagoRequest, request: Request, response: Response, container: ContainerDep) -> PagoResponse:
-    """Validate the payment against the domain rules, store its PagoCreado event and publish it through the outbox."""
-    view = await container.commands.crear_pago(
+async def crear_pago(
+    body: CrearPagoRequest, request: Request, response: Response, container: ContainerDep, key: IdempotencyKeyDep
+) -> PagoResponse:
+    """Validate the payment against the domain rules, store its PagoCreado event and publish it through the outbox.
+
+    With an Idempotency-Key, a retry of the same request returns the first response
+    (with `Idempotent-Replayed: true`) and creates nothing.
+    """
+    result = await container.commands.crear_pago(
         CrearPago(
             cliente_id=body.clienteId,
             monto=body.monto,
             metodo_pago=body.metodoPago,
             moneda=body.moneda,
             correlation_id=request.state.correlation_id,
+            idempotency_key=key,
         )
     )
-    response.headers["Location"] = _pago_location(view.cliente_id, view.pago_id)
-    return PagoResponse.from_view(view)
+    response.headers["Location"] = _pago_location(result.view.cliente_id, result.view.pago_id)
+    return _command_response(result, response)
 
 
 @router.get(
@@ -166,13 +202,25 @@ async def historial_pago(clienteId: ClienteIdPath, pagoId: PagoIdPath, container
     summary="Reverse a payment",
 )
 async def reversar_pago(
-    clienteId: ClienteIdPath, pagoId: PagoIdPath, body: ReversarPagoRequest, request: Request, container: ContainerDep
+    clienteId: ClienteIdPath,
+    pagoId: PagoIdPath,
+    body: ReversarPagoRequest,
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    key: IdempotencyKeyDep,
 ) -> PagoResponse:
-    """Reverse a processed payment once; a second reversal answers 409."""
-    view = await container.commands.reversar_pago(
-        ReversarPago(pago_id=pagoId, cliente_id=clienteId, motivo=body.motivo, correlation_id=request.state.correlation_id)
+    """Reverse a processed payment once; a second reversal answers 409, except a retry with the same Idempotency-Key."""
+    result = await container.commands.reversar_pago(
+        ReversarPago(
+            pago_id=pagoId,
+            cliente_id=clienteId,
+            motivo=body.motivo,
+            correlation_id=request.state.correlation_id,
+            idempotency_key=key,
+        )
     )
-    return PagoResponse.from_view(view)
+    return _command_response(result, response)
 
 
 health_router = APIRouter(tags=["health"])
@@ -197,6 +245,13 @@ async def _check(ping: Any, name: str) -> str:
         logger.warning("health check: %s does not answer: %s", name, error)
         return "unavailable"
     return "ok"
+
+
+def _command_response(result: CommandResult, response: Response) -> PagoResponse:
+    response.status_code = result.status
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return PagoResponse.from_view(result.view)
 
 
 def _pago_location(cliente_id: str, pago_id: UUID) -> str:

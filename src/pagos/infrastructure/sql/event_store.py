@@ -11,14 +11,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Insert, Select, Update, func, insert, or_, select, update
+from sqlalchemy import Insert, Select, Update, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pagos.application.errors import ConcurrencyConflict
-from pagos.application.ports import OutboxEntry
+from pagos.application.errors import ConcurrencyConflict, IdempotencyKeyTaken
+from pagos.application.ports import IdempotencyRecord, OutboxEntry
 from pagos.domain.events import DomainEvent, event_from_data
-from pagos.infrastructure.sql.schema import events, outbox, relay_leases
+from pagos.infrastructure.sql.schema import events, idempotency_keys, outbox, relay_leases
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +36,24 @@ class SqlEventStore:
         self._engine = engine
         self._on_commit = on_commit
 
-    async def append(self, stream_id: UUID, expected_version: int, new_events: Sequence[DomainEvent]) -> None:
+    async def append(
+        self,
+        stream_id: UUID,
+        expected_version: int,
+        new_events: Sequence[DomainEvent],
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
         if not new_events:
             return
         rows = [_event_row(event) for event in new_events]
         created_at = _now()
         try:
             async with self._engine.begin() as connection:
+                if idempotency is not None:
+                    # First in the transaction, so that of two requests with one
+                    # key the second waits here for the first and then fails,
+                    # before it could conflict on the payment's version instead.
+                    await _insert_idempotency_record(connection, idempotency)
                 positions = (await connection.execute(append_events_statement(), rows)).scalars()
                 await connection.execute(
                     insert(outbox), [{"position": position, "created_at": created_at} for position in positions]
@@ -50,6 +61,8 @@ class SqlEventStore:
         except IntegrityError as error:
             if _is_version_conflict(error):
                 raise ConcurrencyConflict(stream_id, expected_version) from error
+            if idempotency is not None and _is_idempotency_conflict(error):
+                raise IdempotencyKeyTaken(idempotency.key) from error
             raise
         if self._on_commit is not None:
             self._on_commit()
@@ -69,6 +82,54 @@ class SqlEventStore:
     async def ping(self) -> None:
         async with self._engine.connect() as connection:
             await connection.execute(select(1))
+
+    async def get_idempotency_record(self, cliente_id: str, key: str, now: datetime) -> IdempotencyRecord | None:
+        query = select(idempotency_keys).where(
+            idempotency_keys.c.cliente_id == cliente_id,
+            idempotency_keys.c.key == key,
+            idempotency_keys.c.expires_at > now,
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            cliente_id=row.cliente_id,
+            key=row.key,
+            fingerprint=row.fingerprint,
+            status=row.status,
+            result=json.loads(row.result),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+        )
+
+    async def purge_idempotency_records(self, now: datetime) -> int:
+        async with self._engine.begin() as connection:
+            result = await connection.execute(delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now))
+        return result.rowcount
+
+
+async def _insert_idempotency_record(connection: AsyncConnection, record: IdempotencyRecord) -> None:
+    # An expired record of the same key would block the insert until the purge
+    # runs; it no longer counts, so it goes first.
+    await connection.execute(
+        delete(idempotency_keys).where(
+            idempotency_keys.c.cliente_id == record.cliente_id,
+            idempotency_keys.c.key == record.key,
+            idempotency_keys.c.expires_at <= record.created_at,
+        )
+    )
+    await connection.execute(
+        insert(idempotency_keys).values(
+            cliente_id=record.cliente_id,
+            key=record.key,
+            fingerprint=record.fingerprint,
+            status=record.status,
+            result=json.dumps(record.result, ensure_ascii=False),
+            created_at=record.created_at,
+            expires_at=record.expires_at,
+        )
+    )
 
 
 class SqlOutbox:
@@ -198,6 +259,11 @@ def _event_from_row(row: Any) -> DomainEvent:
         occurred_at=row["occurred_at"],
         metadata=json.loads(row["metadata"]),
     )
+
+
+def _is_idempotency_conflict(error: IntegrityError) -> bool:
+    message = str(error.orig)
+    return "pk_idempotency_keys" in message or "idempotency_keys.cliente_id, idempotency_keys.key" in message
 
 
 def _is_version_conflict(error: IntegrityError) -> bool:

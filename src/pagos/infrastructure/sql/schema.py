@@ -14,7 +14,9 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    PrimaryKeyConstraint,
     Table,
+    Unicode,
     UnicodeText,
     UniqueConstraint,
     Uuid,
@@ -63,6 +65,19 @@ relay_leases = Table(
     Column("name", String(50), primary_key=True),
     Column("owner", String(200), nullable=True),
     Column("expires_at", UtcDateTime, nullable=True),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("cliente_id", Unicode(64), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("result", UnicodeText, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+    PrimaryKeyConstraint("cliente_id", "key", name="pk_idempotency_keys"),
 )
 
 # Only pending rows are indexed, so the relay's scan stays small however many
