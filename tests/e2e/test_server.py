@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -85,3 +86,51 @@ def test_events_committed_before_stop_are_projected_after_restart(server: Server
         listed = wait_for_list(client, "dario", 20)
 
     assert {item["pagoId"] for item in listed} == set(ids)
+
+
+def test_one_key_twenty_concurrent_posts_then_restart(server: ServerProcess) -> None:
+    body = {"clienteId": "elena", "monto": "42.00", "metodoPago": "transferencia"}
+
+    def post(_: int) -> httpx.Response:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            return client.post("/api/pagos", json=body, headers={"Idempotency-Key": "pedido-elena-1"})
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(post, range(20)))
+
+    assert {response.status_code for response in responses} == {201}
+    assert len({response.json()["pagoId"] for response in responses}) == 1
+    first = next(response for response in responses if "idempotent-replayed" not in response.headers)
+
+    server.stop()
+    server.start()
+
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        replay = client.post("/api/pagos", json=body, headers={"Idempotency-Key": "pedido-elena-1"})
+        listed = wait_for_list(client, "elena", 1)
+
+    assert replay.status_code == 201
+    assert replay.json() == first.json()
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert [item["pagoId"] for item in listed] == [first.json()["pagoId"]]
+
+
+def test_fifty_concurrent_reversals_one_event(server: ServerProcess) -> None:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        pago_id = client.post("/api/pagos", json={"clienteId": "fabio", "monto": "9", "metodoPago": "efectivo"}).json()[
+            "pagoId"
+        ]
+
+    def reverse(number: int) -> int:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            return client.post(f"/api/pagos/fabio/{pago_id}/reversion", json={"motivo": f"intento {number}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        statuses = list(pool.map(reverse, range(50)))
+
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        history = client.get(f"/api/pagos/fabio/{pago_id}/eventos").json()
+
+    assert statuses.count(200) == 1
+    assert statuses.count(409) == 49
+    assert [event["type"] for event in history] == ["PagoCreado", "PagoReversado"]

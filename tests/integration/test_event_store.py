@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pagos.application.errors import ConcurrencyConflict
+from pagos.application.errors import ConcurrencyConflict, IdempotencyKeyTaken
+from pagos.application.ports import IdempotencyRecord
 from pagos.domain.money import Moneda
 from pagos.domain.pago import EstadoPago, Pago
 from pagos.infrastructure.sql.event_store import SqlEventStore, SqlOutbox, _event_row, append_events_statement
@@ -231,3 +232,60 @@ async def test_late_commit_with_lower_id_not_skipped(engine: AsyncEngine) -> Non
     assert [entry.event.stream_id for entry in before_slow_commit] == [fast.id]
     assert [entry.event.stream_id for entry in after_slow_commit] == [slow.id]
     assert after_slow_commit[0].id < before_slow_commit[0].id
+
+
+def idempotency_record(key: str, created_at: datetime | None = None) -> IdempotencyRecord:
+    now = created_at or datetime.now(UTC)
+    return IdempotencyRecord(
+        cliente_id="cliente-1", key=key, fingerprint="f" * 64, status=201, result={"pagoId": "x"},
+        created_at=now, expires_at=now + timedelta(hours=24),
+    )
+
+
+async def test_idempotency_record_written_with_events(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    pago = new_pago()
+
+    await store.append(pago.id, 0, pago.collect_events(), idempotency=idempotency_record("k-1"))
+    stored = await store.get_idempotency_record("cliente-1", "k-1", datetime.now(UTC))
+
+    assert stored is not None
+    assert stored.result == {"pagoId": "x"}
+    assert await store.get_idempotency_record("otro", "k-1", datetime.now(UTC)) is None
+
+
+async def test_taken_key_writes_nothing(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    first, second = new_pago(), new_pago()
+    await store.append(first.id, 0, first.collect_events(), idempotency=idempotency_record("k-2"))
+
+    with pytest.raises(IdempotencyKeyTaken):
+        await store.append(second.id, 0, second.collect_events(), idempotency=idempotency_record("k-2"))
+
+    assert await store.load(second.id) == []
+    assert await count_rows(engine, outbox) == 1
+
+
+async def test_concurrent_appends_one_key_one_wins(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    pagos = [new_pago() for _ in range(10)]
+
+    results = await asyncio.gather(
+        *(store.append(p.id, 0, p.collect_events(), idempotency=idempotency_record("k-3")) for p in pagos),
+        return_exceptions=True,
+    )
+
+    assert results.count(None) == 1
+    assert all(isinstance(result, IdempotencyKeyTaken) for result in results if result is not None)
+    assert await count_rows(engine, events) == 1
+
+
+async def test_expired_records_purged(engine: AsyncEngine) -> None:
+    store = SqlEventStore(engine)
+    old = datetime.now(UTC) - timedelta(days=2)
+    pago = new_pago()
+    await store.append(pago.id, 0, pago.collect_events(), idempotency=idempotency_record("k-4", created_at=old))
+
+    assert await store.get_idempotency_record("cliente-1", "k-4", datetime.now(UTC)) is None
+    assert await store.purge_idempotency_records(datetime.now(UTC)) == 1
+    assert await store.load(pago.id) != []
