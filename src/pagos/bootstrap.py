@@ -21,9 +21,13 @@ from pagos.infrastructure.inprocess import InProcessPublisher
 from pagos.infrastructure.sql import migrate
 from pagos.infrastructure.sql.engine import create_engine
 from pagos.infrastructure.sql.event_store import SqlEventStore, SqlOutbox
-from pagos.infrastructure.sql.read_model import SqlReadModel
+from pagos.infrastructure.sql.read_model import SqlReadModel, SqlReadModelPointer
+from pagos.infrastructure.switching import ReadModelPointer, SwitchingReadModel
 
 logger = logging.getLogger(__name__)
+
+# How often readers re-read which read model is active; a rebuild waits for it.
+POINTER_TTL_SECONDS = 2.0
 
 
 def utc_now() -> datetime:
@@ -175,29 +179,64 @@ async def _build_write_side(
     return engine, outbox, relay, SqlEventStore(engine, on_commit=relay.notify)
 
 
-async def build_read_model(settings: Settings, resources: Resources) -> ReadModel:
-    """Connect the read model: MongoDB when configured, else the embedded SQLite file."""
+@dataclass
+class ReadModelBackend:
+    """How to open a read model by table or collection name, and the pointer to the active one."""
+
+    open_model: Callable[[str], Awaitable[ReadModel]]
+    pointer: ReadModelPointer
+    default_name: str
+
+    def new_name(self) -> str:
+        """Name for a rebuilt read model: the default name and a UTC timestamp."""
+        return f"{self.default_name}_{datetime.now(UTC):%Y%m%d%H%M%S}"
+
+
+async def read_model_backend(settings: Settings, resources: Resources) -> ReadModelBackend:
+    """Connect to the read model's store: MongoDB when configured, else the embedded SQLite file."""
     if settings.connection_strings.mongodb:
         from pymongo import AsyncMongoClient
 
-        from pagos.infrastructure.mongo.read_model import MongoReadModel
+        from pagos.infrastructure.mongo.read_model import MongoReadModel, MongoReadModelPointer
 
         client: AsyncMongoClient = AsyncMongoClient(
             settings.connection_strings.mongodb, tz_aware=True, tzinfo=UTC, serverSelectionTimeoutMS=10_000
         )
-        mongo = MongoReadModel(
-            client, settings.mongo.database, settings.mongo.collection, monto_format=settings.mongo.monto_format
-        )
-        resources.closers.append(mongo.close)
-        await mongo.create_schema()
-        logger.info("read model: MongoDB collection %s.%s", settings.mongo.database, settings.mongo.collection)
-        return mongo
+
+        async def close_client() -> None:
+            await client.close()
+
+        resources.closers.append(close_client)
+        database = settings.mongo.database
+
+        async def open_collection(name: str) -> ReadModel:
+            model = MongoReadModel(client, database, name, monto_format=settings.mongo.monto_format)
+            await model.create_schema()
+            return model
+
+        logger.info("read model: MongoDB database %s", database)
+        pointer = MongoReadModelPointer(client, database, settings.mongo.collection)
+        return ReadModelBackend(open_collection, pointer, settings.mongo.collection)
 
     read_engine = create_engine(settings.read_model_url, durable=False)
     resources.closers.append(read_engine.dispose)
-    sql = SqlReadModel(read_engine)
-    await sql.create_schema()
-    return sql
+    sql_pointer = SqlReadModelPointer(read_engine, "pago_views")
+    await sql_pointer.create_schema()
+
+    async def open_table(name: str) -> ReadModel:
+        model = SqlReadModel(read_engine, name)
+        await model.create_schema()
+        return model
+
+    return ReadModelBackend(open_table, sql_pointer, "pago_views")
+
+
+async def build_read_model(settings: Settings, resources: Resources) -> SwitchingReadModel:
+    """Open the active read model, following the pointer that a rebuild moves."""
+    backend = await read_model_backend(settings, resources)
+    model = SwitchingReadModel(backend.pointer, backend.open_model, backend.default_name, ttl=POINTER_TTL_SECONDS)
+    await model.ping()
+    return model
 
 
 async def _build_publisher(settings: Settings, projector: Projector | None, resources: Resources) -> Publisher:

@@ -56,6 +56,10 @@ class EventStore(Protocol):
         """Return up to ``limit`` events of all streams after ``after_position``, with their positions."""
         ...
 
+    async def last_position(self) -> int:
+        """Return the position of the newest event, or 0 when the store is empty."""
+        ...
+
     async def ping(self) -> None:
         """Raise if the store does not answer."""
         ...
@@ -92,6 +96,10 @@ class Outbox(Protocol):
         """Let another relay take over at once; called when this relay stops."""
         ...
 
+    async def pending_streams(self) -> set[UUID]:
+        """Return the payments that have entries waiting for publication."""
+        ...
+
 
 class Publisher(Protocol):
     """Delivers events to their consumers (in-process projector, Kafka)."""
@@ -116,6 +124,14 @@ class ReadModel(Protocol):
         self, cliente_id: str, limit: int, after: ListCursor | None, estado: str | None
     ) -> list[PagoView]:
         """Return up to ``limit`` views of one client, newest first, strictly after ``after``."""
+        ...
+
+    async def get_many(self, pago_ids: Sequence[UUID]) -> dict[UUID, PagoView]:
+        """Return the stored views of these payments, keyed by id; absent ones are left out."""
+        ...
+
+    async def count(self) -> int:
+        """Return how many documents the read model holds."""
         ...
 
     async def ping(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
@@ -17,6 +18,21 @@ MontoFormat = Literal["decimal128", "string"]
 
 class UnsupportedServer(RuntimeError):
     """The server cannot store what the configuration asks for."""
+
+
+class MongoReadModelPointer:
+    """The active read-model collection's name, in the ``read_model_pointer`` collection."""
+
+    def __init__(self, client: AsyncMongoClient[dict[str, Any]], database: str, name: str) -> None:
+        self._pointers = client[database]["read_model_pointer"]
+        self._name = name
+
+    async def get(self) -> str | None:
+        document = await self._pointers.find_one({"_id": self._name})
+        return document["active"] if document else None
+
+    async def set(self, active: str) -> None:
+        await self._pointers.replace_one({"_id": self._name}, {"active": active}, upsert=True)
 
 
 class MongoReadModel:
@@ -85,6 +101,18 @@ class MongoReadModel:
             ]
         cursor = self._collection.find(query).sort([("fechaPago", DESCENDING), ("_id", DESCENDING)]).limit(limit)
         return [_view_from_document(document) async for document in cursor]
+
+    async def get_many(self, pago_ids: Sequence[UUID]) -> dict[UUID, PagoView]:
+        found: dict[UUID, PagoView] = {}
+        for start in range(0, len(pago_ids), 500):
+            chunk = [str(pago_id) for pago_id in pago_ids[start : start + 500]]
+            async for document in self._collection.find({"_id": {"$in": chunk}}):
+                view = _view_from_document(document)
+                found[view.pago_id] = view
+        return found
+
+    async def count(self) -> int:
+        return await self._collection.count_documents({})
 
     async def ping(self) -> None:
         await self._database.command("ping")

@@ -79,6 +79,10 @@ class SqlEventStore:
             result = await connection.execute(query)
             return [(row.position, _event_from_row(row._mapping)) for row in result]
 
+    async def last_position(self) -> int:
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(select(func.coalesce(func.max(events.c.position), 0)))).scalar_one())
+
     async def ping(self) -> None:
         async with self._engine.connect() as connection:
             await connection.execute(select(1))
@@ -186,6 +190,16 @@ class SqlOutbox:
         query = select(func.count()).select_from(outbox).where(outbox.c.delivered_at.is_(None))
         async with self._engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
+
+    async def pending_streams(self) -> set[UUID]:
+        query = (
+            select(events.c.stream_id)
+            .join(outbox, events.c.position == outbox.c.position)
+            .where(outbox.c.delivered_at.is_(None))
+            .distinct()
+        )
+        async with self._engine.connect() as connection:
+            return set((await connection.execute(query)).scalars())
 
     async def release(self) -> None:
         """Give up the lease, so that a standby relay takes over without waiting for it to expire."""

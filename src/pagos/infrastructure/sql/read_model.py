@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Unicode, Uuid, and_, or_, select
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Unicode, Uuid, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,6 +33,39 @@ def pago_views_table(name: str = "pago_views") -> Table:
     )
     Index(f"ix_{name}_cliente_fecha", table.c.cliente_id, table.c.fecha_pago.desc(), table.c.pago_id.desc())
     return table
+
+
+_pointer_metadata = MetaData()
+read_model_pointer = Table(
+    "read_model_pointer",
+    _pointer_metadata,
+    Column("name", String(100), primary_key=True),
+    Column("active", String(100), nullable=False),
+)
+
+
+class SqlReadModelPointer:
+    """The active read-model table's name, in a one-row-per-name table of the read-model database."""
+
+    def __init__(self, engine: AsyncEngine, name: str) -> None:
+        self._engine = engine
+        self._name = name
+
+    async def create_schema(self) -> None:
+        async with self._engine.begin() as connection:
+            await connection.run_sync(_pointer_metadata.create_all)
+
+    async def get(self) -> str | None:
+        query = select(read_model_pointer.c.active).where(read_model_pointer.c.name == self._name)
+        async with self._engine.connect() as connection:
+            return (await connection.execute(query)).scalar_one_or_none()
+
+    async def set(self, active: str) -> None:
+        dialect = sqlite if self._engine.dialect.name == "sqlite" else postgresql
+        statement = dialect.insert(read_model_pointer).values(name=self._name, active=active)
+        statement = statement.on_conflict_do_update(index_elements=["name"], set_={"active": active})
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
 
 
 class SqlReadModel:
@@ -83,6 +117,19 @@ class SqlReadModel:
         async with self._engine.connect() as connection:
             result = await connection.execute(query)
             return [_view_from_row(row._mapping) for row in result]
+
+    async def get_many(self, pago_ids: Sequence[UUID]) -> dict[UUID, PagoView]:
+        found: dict[UUID, PagoView] = {}
+        async with self._engine.connect() as connection:
+            for start in range(0, len(pago_ids), 500):
+                chunk = list(pago_ids[start : start + 500])
+                result = await connection.execute(select(self._table).where(self._table.c.pago_id.in_(chunk)))
+                found.update((row.pago_id, _view_from_row(row._mapping)) for row in result)
+        return found
+
+    async def count(self) -> int:
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(select(func.count()).select_from(self._table))).scalar_one())
 
     async def ping(self) -> None:
         async with self._engine.connect() as connection:
