@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import os
+import signal
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +18,7 @@ from pagos.application.projection import Projector
 from pagos.application.queries import PagoQueryHandler
 from pagos.application.relay import OutboxRelay
 from pagos.config import Settings
+from pagos.domain.events import DomainEvent
 from pagos.infrastructure.currencies import BabelCurrencyCatalog
 from pagos.infrastructure.inprocess import InProcessPublisher
 from pagos.infrastructure.sql import migrate
@@ -172,6 +175,8 @@ async def _build_write_side(
     engine = create_engine(settings.sql_url)
     resources.closers.insert(0, engine.dispose)
     publisher = await _build_publisher(settings, projector, resources)
+    if os.environ.get("PAGOS_FAILPOINT") == "relay-kill-after-publish":
+        publisher = _KillAfterPublish(publisher)
     outbox = SqlOutbox(engine)
     relay = OutboxRelay(
         outbox, publisher, batch_size=settings.pagos.relay_batch_size, poll_interval=settings.pagos.relay_poll_seconds
@@ -257,6 +262,23 @@ async def _build_publisher(settings: Settings, projector: Projector | None, reso
     resources.closers.append(close_publisher)
     logger.info("publisher: Kafka topic %s on %s", settings.kafka.topic, settings.kafka.bootstrap_servers)
     return publisher
+
+
+class _KillAfterPublish:
+    """Failure injection for the crash tests: SIGKILL this process after the first acknowledged batch.
+
+    The relay then dies between the broker's acknowledgement and marking the
+    outbox entries delivered, the window that makes delivery at-least-once.
+    Enabled only by PAGOS_FAILPOINT=relay-kill-after-publish; never set it in production.
+    """
+
+    def __init__(self, inner: Publisher) -> None:
+        self._inner = inner
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        await self._inner.publish(events)
+        logger.warning("failpoint relay-kill-after-publish: killing the relay after %d acknowledged events", len(events))
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def build_kafka_projection(settings: Settings, projector: Projector):  # type: ignore[no-untyped-def]

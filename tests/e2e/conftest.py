@@ -8,12 +8,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from uuid import uuid4
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from pymongo import MongoClient
+
+from tests.conftest import fresh_postgres_database, require_service
+from tests.integration.conftest import mongo_monto_format
 
 STARTUP_TIMEOUT_SECONDS = 30
 
@@ -130,3 +135,39 @@ def wait_until_healthy(url: str, process: ManagedProcess, timeout: float = START
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout} s; see {process.log_path}")
+
+
+@dataclass
+class Deployment:
+    env: dict[str, str]
+    topic: str
+    mongo_url: str
+    mongo_database: str
+    kafka: str
+    tmp: Path
+
+
+@pytest.fixture
+async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
+    postgres = require_service("PAGOS_TEST_POSTGRES_URL", "PostgreSQL")
+    kafka = require_service("PAGOS_TEST_KAFKA", "Kafka")
+    mongo = require_service("PAGOS_TEST_MONGODB", "MongoDB")
+    suffix = uuid4().hex[:10]
+    async for sql_url in fresh_postgres_database(postgres):
+        env = {
+            "ConnectionStrings__SQL": sql_url,
+            "ConnectionStrings__MongoDB": mongo,
+            "Kafka__BootstrapServers": kafka,
+            "Kafka__Topic": f"pagos-e2e-{suffix}",
+            "Kafka__ConsumerGroup": f"pagos-e2e-{suffix}",
+            "Mongo__Database": f"pagos_e2e_{suffix}",
+            "Mongo__MontoFormat": mongo_monto_format(),
+            "Pagos__RelayPollSeconds": "0.2",
+        }
+        migrate = subprocess.run(
+            [sys.executable, "-m", "pagos.entrypoints.cli", "migrate"],
+            env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert migrate.returncode == 0, migrate.stderr
+        yield Deployment(env, env["Kafka__Topic"], mongo, env["Mongo__Database"], kafka, tmp_path)
+        MongoClient(mongo).drop_database(env["Mongo__Database"])

@@ -3,83 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 from uuid import uuid4
 
 import httpx
-import pytest
-from confluent_kafka import Consumer, TopicPartition
 from pymongo import MongoClient
 
-from tests.conftest import fresh_postgres_database, require_service
-from tests.e2e.conftest import ManagedProcess, free_port, wait_until_healthy
-from tests.integration.conftest import mongo_monto_format
+from tests.e2e.conftest import Deployment, ManagedProcess, free_port, wait_until_healthy
+from tests.e2e.support import listed_estados, topic_event_ids, wait_for_convergence
 
 PAYMENTS = 300
 CLIENT_TASKS = 16
 CLIENT_IDS = 20
 REVERSE_EVERY = 5
 CONVERGENCE_SECONDS = 90
-
-
-@dataclass
-class Deployment:
-    env: dict[str, str]
-    topic: str
-    mongo_url: str
-    mongo_database: str
-    kafka: str
-    tmp: Path
-
-
-@pytest.fixture
-async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
-    postgres = require_service("PAGOS_TEST_POSTGRES_URL", "PostgreSQL")
-    kafka = require_service("PAGOS_TEST_KAFKA", "Kafka")
-    mongo = require_service("PAGOS_TEST_MONGODB", "MongoDB")
-    suffix = uuid4().hex[:10]
-    async for sql_url in fresh_postgres_database(postgres):
-        env = {
-            "ConnectionStrings__SQL": sql_url,
-            "ConnectionStrings__MongoDB": mongo,
-            "Kafka__BootstrapServers": kafka,
-            "Kafka__Topic": f"pagos-e2e-{suffix}",
-            "Kafka__ConsumerGroup": f"pagos-e2e-{suffix}",
-            "Mongo__Database": f"pagos_e2e_{suffix}",
-            "Mongo__MontoFormat": mongo_monto_format(),
-            "Pagos__RelayPollSeconds": "0.2",
-        }
-        migrate = subprocess.run(
-            [sys.executable, "-m", "pagos.entrypoints.cli", "migrate"],
-            env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False,
-        )
-        assert migrate.returncode == 0, migrate.stderr
-        yield Deployment(env, env["Kafka__Topic"], mongo, env["Mongo__Database"], kafka, tmp_path)
-        MongoClient(mongo).drop_database(env["Mongo__Database"])
-
-
-def topic_event_ids(kafka: str, topic: str, minimum: int) -> list[str]:
-    """Read the whole topic with a plain consumer; return every message's ce_id, repeats included."""
-    consumer = Consumer({"bootstrap.servers": kafka, "group.id": f"reader-{uuid4().hex}", "auto.offset.reset": "earliest"})
-    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-    ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
-    consumer.subscribe([topic])
-    ids: list[str] = []
-    deadline = time.monotonic() + 60
-    try:
-        while (len(ids) < minimum or len(ids) < sum(ends.values())) and time.monotonic() < deadline:
-            message = consumer.poll(0.5)
-            if message is not None and message.error() is None:
-                ids.append(dict(message.headers())["ce_id"].decode())
-    finally:
-        consumer.close()
-    return ids
 
 
 async def create_and_reverse(api: str) -> dict[str, str]:
@@ -105,33 +42,6 @@ async def create_and_reverse(api: str) -> dict[str, str]:
     return expected
 
 
-async def listed_estados(api: str) -> dict[str, str]:
-    """Every payment of every client as the list route returns it, following the cursors."""
-    found: dict[str, str] = {}
-    async with httpx.AsyncClient(base_url=api, timeout=30) as client:
-        for number in range(CLIENT_IDS):
-            cursor = None
-            while True:
-                params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
-                page = (await client.get(f"/api/pagos/cliente-{number}", params=params)).json()
-                for item in page["items"]:
-                    assert item["pagoId"] not in found, "a payment was listed twice"
-                    found[item["pagoId"]] = item["estado"]
-                cursor = page["nextCursor"]
-                if cursor is None:
-                    break
-    return found
-
-
-async def wait_for_convergence(api: str, expected: dict[str, str]) -> dict[str, str]:
-    deadline = time.monotonic() + CONVERGENCE_SECONDS
-    while True:
-        found = await listed_estados(api)
-        if found == expected or time.monotonic() > deadline:
-            return found
-        await asyncio.sleep(0.5)
-
-
 async def test_three_processes_converge(deployment: Deployment) -> None:
     port = free_port()
     api = ManagedProcess(["serve", "--no-relay", "--port", str(port)], deployment.env, deployment.tmp / "api.log")
@@ -145,7 +55,7 @@ async def test_three_processes_converge(deployment: Deployment) -> None:
 
         started = time.monotonic()
         expected = await create_and_reverse(url)
-        found = await wait_for_convergence(url, expected)
+        found = await wait_for_convergence(url, expected, CLIENT_IDS, CONVERGENCE_SECONDS)
         converged_after = time.monotonic() - started
 
         assert len(expected) == PAYMENTS
@@ -160,7 +70,7 @@ async def test_three_processes_converge(deployment: Deployment) -> None:
         await asyncio.sleep(5)
         documents = MongoClient(deployment.mongo_url)[deployment.mongo_database]["pagos"]
         assert documents.count_documents({}) == PAYMENTS
-        assert await listed_estados(url) == expected
+        assert await listed_estados(url, CLIENT_IDS) == expected
         assert projector.running()
     finally:
         for process in (api, relay, projector):

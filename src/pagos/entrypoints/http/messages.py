@@ -214,6 +214,18 @@ CATALOG: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {
         SPANISH: ("Solicitud inválida", "La solicitud no pudo procesarse (HTTP {status})."),
         ENGLISH: ("Invalid request", "The request could not be processed (HTTP {status})."),
     }),
+    "servicio_no_disponible": (503, {
+        SPANISH: (
+            "Servicio no disponible",
+            "Un almacén de datos no responde. Reintente en unos segundos con la misma Idempotency-Key; "
+            "cite el identificador {correlation_id} si persiste.",
+        ),
+        ENGLISH: (
+            "Service unavailable",
+            "A data store does not answer. Retry in a few seconds with the same Idempotency-Key; "
+            "quote id {correlation_id} if it persists.",
+        ),
+    }),
     "error_interno": (500, {
         SPANISH: ("Error interno", "Ocurrió un error interno. Reintente más tarde y cite el identificador {correlation_id}."),
         ENGLISH: ("Internal error", "An internal error occurred. Try again later and quote id {correlation_id}."),

@@ -11,11 +11,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pagos.domain.errors import DomainError
+from pagos.infrastructure.errors import is_unavailable
 from pagos.entrypoints.http.messages import choose_language, render
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
 
 # Expected types named in messages about a field of the wrong JSON type.
 _EXPECTED_TYPES = {
@@ -105,6 +107,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         correlation_id = getattr(request.state, "correlation_id", "-")
+        if is_unavailable(error):
+            logger.error(
+                "%s %s failed because a store is unavailable, correlation id %s: %r",
+                request.method, request.url.path, correlation_id, error,
+            )
+            response = problem_response(request, "servicio_no_disponible", correlation_id=correlation_id)
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         logger.exception("unhandled error on %s %s, correlation id %s", request.method, request.url.path, correlation_id)
         return problem_response(request, "error_interno", correlation_id=correlation_id)
 
