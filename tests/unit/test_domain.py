@@ -105,6 +105,8 @@ def test_float_amount_rejected() -> None:
         ("Jose\u0301", "Jos\u00e9"),  # decomposed accent becomes the composed form
         ("cliente 7", "cliente 7"),
         ("x" * 64, "x" * 64),
+        ("Москва-7", "Москва-7"),  # one alphabet, even if not Latin
+        ("東京-tokyo", "東京-tokyo"),  # Han with Latin is no look-alike mix
     ],
 )
 def test_cliente_id_normalized(raw: str, expected: str) -> None:
@@ -122,6 +124,11 @@ def test_cliente_id_normalized(raw: str, expected: str) -> None:
         ("a\u202ena", "cliente_id_caracter_invalido"),  # right-to-left override
         ("a\nb", "cliente_id_caracter_invalido"),
         ("a/b", "cliente_id_caracter_invalido"),
+        ("ａｎａ", "cliente_id_no_canonico"),  # fullwidth
+        ("ﬁnanzas", "cliente_id_no_canonico"),  # ligature
+        ("аna", "cliente_id_alfabetos_mezclados"),  # Cyrillic "а" with Latin "na"
+        ("Αlpha", "cliente_id_alfabetos_mezclados"),  # Greek capital alpha
+        (".", "cliente_id_reservado"),
         (42, "cliente_id_invalido"),
         ({"$ne": None}, "cliente_id_invalido"),
     ],

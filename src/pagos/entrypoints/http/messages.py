@@ -77,13 +77,41 @@ CATALOG: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {
         SPANISH: ("Cliente demasiado largo", "El campo clienteId admite como máximo {maximo} caracteres."),
         ENGLISH: ("Client too long", "Field clienteId must have at most {maximo} characters."),
     }),
+    "cliente_id_no_canonico": (422, {
+        SPANISH: (
+            "Caracteres de compatibilidad",
+            "El campo clienteId contiene caracteres de compatibilidad (como letras de ancho completo) que se confunden "
+            "con otros. Use la forma normal: {sugerido}.",
+        ),
+        ENGLISH: (
+            "Compatibility characters",
+            "Field clienteId contains compatibility characters (such as fullwidth letters) that look like others. "
+            "Use the normal form: {sugerido}.",
+        ),
+    }),
+    "cliente_id_alfabetos_mezclados": (422, {
+        SPANISH: (
+            "Alfabetos mezclados",
+            "El campo clienteId mezcla letras de alfabetos que se confunden entre sí ({alfabetos}). Escríbalo con uno solo.",
+        ),
+        ENGLISH: (
+            "Mixed alphabets",
+            "Field clienteId mixes letters of look-alike alphabets ({alfabetos}). Write it in one of them.",
+        ),
+    }),
     "cliente_id_reservado": (422, {
         SPANISH: ("Cliente reservado", "El clienteId {valor} no está permitido porque las URL lo interpretan como un segmento de ruta."),
         ENGLISH: ("Reserved client", "clienteId {valor} is not allowed because URLs treat it as a path segment."),
     }),
     "cliente_id_caracter_invalido": (422, {
-        SPANISH: ("Carácter no permitido", "El campo clienteId contiene el carácter no permitido {caracter} (control, invisible o '/')."),
-        ENGLISH: ("Character not allowed", "Field clienteId contains the forbidden character {caracter} (control, invisible or '/')."),
+        SPANISH: (
+            "Carácter no permitido",
+            "El campo clienteId contiene el carácter no permitido {caracter}. Use letras, dígitos, espacios y - _ . @ : + #.",
+        ),
+        ENGLISH: (
+            "Character not allowed",
+            "Field clienteId contains the forbidden character {caracter}. Use letters, digits, spaces and - _ . @ : + #.",
+        ),
     }),
     "motivo_vacio": (422, {
         SPANISH: ("Motivo vacío", "El campo motivo es obligatorio y no puede estar vacío."),

@@ -99,7 +99,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         if error.status_code == 404:
             return problem_response(request, "ruta_no_encontrada", path=request.url.path)
         if error.status_code == 405:
-            return problem_response(request, "metodo_no_permitido", path=request.url.path, method=request.method)
+            response = problem_response(request, "metodo_no_permitido", path=request.url.path, method=request.method)
+            response.headers.update(error.headers or {})  # Starlette's Allow header, required with 405
+            return response
         if error.status_code == 415:
             return problem_response(request, "tipo_de_contenido_no_soportado")
         return problem_response(request, "error_http", status=error.status_code)

@@ -17,6 +17,7 @@ from pagos.bootstrap import Container
 from pagos.entrypoints.http.jsonbody import ExactJsonRoute
 from pagos.entrypoints.http.problems import PROBLEM_JSON, ProblemError
 from pagos.entrypoints.http.schemas import (
+    CLIENTE_ID_PATTERN,
     CrearPagoRequest,
     EventoResponse,
     HealthResponse,
@@ -109,7 +110,7 @@ ClienteIdPath = Annotated[
     str,
     Path(
         description="Client id as sent on creation; percent-encode reserved characters",
-        json_schema_extra={"minLength": 1, "maxLength": 64},
+        json_schema_extra={"minLength": 1, "maxLength": 64, "pattern": CLIENTE_ID_PATTERN},
     ),
 ]
 PagoIdPath = Annotated[UUID, Path(description="Payment id returned on creation")]

@@ -12,6 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StrictStr, WithJsonSc
 from pagos.application.views import PagoPage, PagoView
 from pagos.domain.events import DomainEvent
 
+# Characters a client id may not contain, as far as a JSON Schema pattern can say:
+# C0 and C1 controls, DEL, '/' and the common invisible format characters. The
+# service checks the full rule (every control, format and unassigned character).
+CLIENTE_ID_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f/\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+$"
+
 # The body parser turns every JSON number into a Decimal, so a strict Decimal is
 # a JSON number here and a string is validated by the domain, digit by digit.
 MontoInput = Annotated[
@@ -43,8 +48,9 @@ class CrearPagoRequest(BaseModel):
     )
 
     clienteId: StrictStr = Field(
-        description="Client id, 1 to 64 characters without control characters or '/'; trimmed and NFC-normalized",
-        json_schema_extra={"minLength": 1, "maxLength": 64},
+        description="Client id, 1 to 64 letters, digits, spaces and - _ . @ : + #, in one of the look-alike alphabets "
+        "(Latin, Cyrillic, Greek); trimmed and NFC-normalized",
+        json_schema_extra={"minLength": 1, "maxLength": 64, "pattern": CLIENTE_ID_PATTERN},
     )
     monto: MontoInput
     metodoPago: StrictStr = Field(description="tarjeta, efectivo or transferencia, in any case")
