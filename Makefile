@@ -27,9 +27,10 @@ install-test: $(VENV)/.installed-test
 run: $(VENV)/.installed
 	$(BIN)/pagos serve --host $(HOST) --port $(PORT)
 
-## test: check the layer rules, then run the whole test suite
+## test: check the layer rules and lint, then run the whole test suite
 test: $(VENV)/.installed-test
 	$(BIN)/lint-imports
+	$(BIN)/ruff check src tests
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## services-up / services-down: local PostgreSQL, Kafka and FerretDB for the integration tests

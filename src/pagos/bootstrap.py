@@ -202,7 +202,10 @@ async def read_model_backend(settings: Settings, resources: Resources) -> ReadMo
     if settings.connection_strings.mongodb:
         from pymongo import AsyncMongoClient
 
-        from pagos.infrastructure.mongo.read_model import MongoReadModel, MongoReadModelPointer
+        from pagos.infrastructure.mongo.read_model import (
+            MongoReadModel,
+            MongoReadModelPointer,
+        )
 
         client: AsyncMongoClient = AsyncMongoClient(
             settings.connection_strings.mongodb, tz_aware=True, tzinfo=UTC, serverSelectionTimeoutMS=10_000

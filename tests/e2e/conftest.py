@@ -9,9 +9,9 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from uuid import uuid4
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 import pytest

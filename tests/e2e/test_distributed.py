@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from uuid import uuid4
 
 import httpx
 from pymongo import MongoClient

@@ -16,7 +16,13 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Deployment, ManagedProcess, free_port, wait_until_healthy
-from tests.e2e.support import run_pagos, services, sql_scalars, topic_event_ids, wait_for_convergence
+from tests.e2e.support import (
+    run_pagos,
+    services,
+    sql_scalars,
+    topic_event_ids,
+    wait_for_convergence,
+)
 
 CLIENT_IDS = 4
 CONVERGENCE_SECONDS = 120

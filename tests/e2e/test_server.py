@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -9,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from tests.e2e.conftest import ServerProcess
+from tests.e2e.support import run_pagos
 
 PROJECTION_TIMEOUT_SECONDS = 10
 
@@ -134,3 +136,41 @@ def test_fifty_concurrent_reversals_one_event(server: ServerProcess) -> None:
     assert statuses.count(200) == 1
     assert statuses.count(409) == 49
     assert [event["type"] for event in history] == ["PagoCreado", "PagoReversado"]
+
+
+def test_rebuild_while_serving_then_verify(server: ServerProcess) -> None:
+    env = {"Pagos__DataDir": str(server.data_dir)}
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        ids = {
+            client.post("/api/pagos", json={"clienteId": "gala", "monto": str(n), "metodoPago": "efectivo"}).json()["pagoId"]
+            for n in range(1, 41)
+        }
+        wait_for_list(client, "gala", 40)
+    statuses: list[int] = []
+    counts: list[int] = []
+    stop = threading.Event()
+
+    def read_continuously() -> None:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            while not stop.is_set() and len(statuses) < 2000:
+                response = client.get("/api/pagos/gala", params={"limit": 100})
+                statuses.append(response.status_code)
+                counts.append(len(response.json()["items"]))
+
+    reader = threading.Thread(target=read_continuously)
+    reader.start()
+    try:
+        rebuild = run_pagos(["rebuild-read-model"], env)
+    finally:
+        stop.set()
+        reader.join(timeout=30)
+    verify = run_pagos(["verify", "--wait", "10"], env)
+
+    assert rebuild.returncode == 0, rebuild.stderr
+    assert "queries now read it" in rebuild.stdout
+    assert statuses and set(statuses) == {200}
+    assert set(counts) == {40}
+    assert verify.returncode == 0, verify.stdout
+    assert "payments checked: 40" in verify.stdout
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        assert {item["pagoId"] for item in client.get("/api/pagos/gala", params={"limit": 100}).json()["items"]} == ids

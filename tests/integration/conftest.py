@@ -10,9 +10,8 @@ from typing import Literal
 from uuid import uuid4
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from pymongo import AsyncMongoClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pagos.infrastructure.mongo.read_model import MongoReadModel
 from pagos.infrastructure.sql import migrate

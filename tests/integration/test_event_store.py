@@ -14,7 +14,12 @@ from pagos.application.errors import ConcurrencyConflict, IdempotencyKeyTaken
 from pagos.application.ports import IdempotencyRecord
 from pagos.domain.money import Moneda
 from pagos.domain.pago import EstadoPago, Pago
-from pagos.infrastructure.sql.event_store import SqlEventStore, SqlOutbox, _event_row, append_events_statement
+from pagos.infrastructure.sql.event_store import (
+    SqlEventStore,
+    SqlOutbox,
+    _event_row,
+    append_events_statement,
+)
 from pagos.infrastructure.sql.schema import events, outbox
 
 USD = Moneda("USD", 2)

@@ -18,7 +18,12 @@ from pagos.config import KafkaSettings
 from pagos.domain.events import DomainEvent
 from pagos.domain.money import Moneda
 from pagos.domain.pago import Pago
-from pagos.infrastructure.kafka.client import common_config, consumer_config, ensure_topics, producer_config
+from pagos.infrastructure.kafka.client import (
+    common_config,
+    consumer_config,
+    ensure_topics,
+    producer_config,
+)
 from pagos.infrastructure.kafka.consumer import KafkaProjection
 from pagos.infrastructure.kafka.publisher import KafkaPublisher
 from tests.conftest import require_service

@@ -8,7 +8,11 @@ from datetime import UTC, datetime, timedelta
 from alembic import command
 from sqlalchemy.dialects import mssql
 
-from pagos.infrastructure.sql.event_store import append_events_statement, claim_query, take_lease_statement
+from pagos.infrastructure.sql.event_store import (
+    append_events_statement,
+    claim_query,
+    take_lease_statement,
+)
 from pagos.infrastructure.sql.migrate import alembic_config
 
 

@@ -10,8 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from pagos.application.errors import ConcurrencyConflict, IdempotencyKeyReused, IdempotencyKeyTaken, PagoNoEncontrado
-from pagos.application.ports import CurrencyCatalog, EventStore, IdempotencyRecord, IdempotencyStore
+from pagos.application.errors import (
+    ConcurrencyConflict,
+    IdempotencyKeyReused,
+    IdempotencyKeyTaken,
+    PagoNoEncontrado,
+)
+from pagos.application.ports import (
+    CurrencyCatalog,
+    EventStore,
+    IdempotencyRecord,
+    IdempotencyStore,
+)
 from pagos.application.views import PagoView
 from pagos.domain.cliente import normalizar_cliente_id
 from pagos.domain.errors import ValidationError

@@ -24,7 +24,8 @@ async def replay(
     projector = Projector(target)
     position = after_position
     while batch := await event_store.read_all(position, BATCH):
-        for position, event in batch:
+        for _, event in batch:
             await projector.handle(event)
+        position = batch[-1][0]
         on_progress(len(batch))
     return position

@@ -91,7 +91,8 @@ class ConsistencyChecker:
         views: dict[UUID, PagoView] = {}
         position = 0
         while batch := await self._events.read_all(position, BATCH):
-            for position, event in batch:
+            for _, event in batch:
                 views[event.stream_id] = evolve_view(views.get(event.stream_id), event)
-                report.events += 1
+            report.events += len(batch)
+            position = batch[-1][0]
         return views

@@ -15,7 +15,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pagos import __version__, bootstrap
 from pagos.config import Settings
-from pagos.entrypoints.http.problems import PROBLEM_JSON, install_problem_handlers, problem_response
+from pagos.entrypoints.http.problems import (
+    PROBLEM_JSON,
+    install_problem_handlers,
+    problem_response,
+)
 from pagos.entrypoints.http.routes import health_router, router
 
 logger = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pagos.domain.errors import DomainError
-from pagos.infrastructure.errors import is_unavailable
 from pagos.entrypoints.http.messages import choose_language, render
+from pagos.infrastructure.errors import is_unavailable
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,14 @@ import asyncio
 import logging
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka import (
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
 
 from pagos.application.errors import ProjectionGap
 from pagos.application.projection import Projector

@@ -18,7 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from pagos.application.errors import ConcurrencyConflict, IdempotencyKeyTaken
 from pagos.application.ports import IdempotencyRecord, OutboxEntry
 from pagos.domain.events import DomainEvent, event_from_data
-from pagos.infrastructure.sql.schema import events, idempotency_keys, outbox, relay_leases
+from pagos.infrastructure.sql.schema import (
+    events,
+    idempotency_keys,
+    outbox,
+    relay_leases,
+)
 
 logger = logging.getLogger(__name__)
 
