@@ -77,8 +77,8 @@ class Settings(BaseSettings):
 
     @property
     def embedded(self) -> bool:
-        """Whether the event store is the embedded SQLite file."""
-        return self.connection_strings.sql is None
+        """Whether the event store is the embedded SQLite file (ConnectionStrings__SQL unset or empty)."""
+        return not self.connection_strings.sql
 
     @property
     def kafka_enabled(self) -> bool:

@@ -139,7 +139,13 @@ def test_fifty_concurrent_reversals_one_event(server: ServerProcess) -> None:
 
 
 def test_rebuild_while_serving_then_verify(server: ServerProcess) -> None:
-    env = {"Pagos__DataDir": str(server.data_dir)}
+    # The embedded default, even when the shell has the real services' variables.
+    env = {
+        "Pagos__DataDir": str(server.data_dir),
+        "ConnectionStrings__SQL": "",
+        "ConnectionStrings__MongoDB": "",
+        "Kafka__BootstrapServers": "",
+    }
     with httpx.Client(base_url=server.url, timeout=10) as client:
         ids = {
             client.post("/api/pagos", json={"clienteId": "gala", "monto": str(n), "metodoPago": "efectivo"}).json()["pagoId"]

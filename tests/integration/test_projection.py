@@ -193,3 +193,44 @@ async def test_redelivery_after_crash_leaves_read_model_exact(tmp_path: Path, re
 
     assert await read_model.get(pago.id) == projected
     await engine.dispose()
+
+
+async def test_batch_folds_versions_of_one_payment(read_model: ReadModel) -> None:
+    pago, events = reversed_pago()
+
+    result = await Projector(read_model).handle_batch(events)
+
+    assert result.written == 1
+    assert result.gaps == []
+    view = await read_model.get(pago.id)
+    assert view is not None
+    assert view.version == 2
+    assert view.estado == "Reversado"
+
+
+async def test_batch_leaves_out_gaps_and_repeats(read_model: ReadModel) -> None:
+    gapped, (_, gapped_reversal) = reversed_pago(cliente="a")
+    kept, kept_events = reversed_pago(cliente="b")
+    projector = Projector(read_model)
+    await projector.handle_batch(kept_events[:1])
+
+    result = await projector.handle_batch([gapped_reversal, *kept_events, kept_events[0]])
+
+    assert result.written == 1
+    assert [gap.stream_id for gap in result.gaps] == [gapped.id]
+    assert await read_model.get(gapped.id) is None
+    view = await read_model.get(kept.id)
+    assert view is not None
+    assert view.version == 2
+
+
+async def test_batch_of_stale_events_writes_nothing(read_model: ReadModel) -> None:
+    pago, events = reversed_pago()
+    projector = Projector(read_model)
+    await projector.handle_batch(events)
+    before = await read_model.get(pago.id)
+
+    result = await projector.handle_batch(events)
+
+    assert result.written == 0
+    assert await read_model.get(pago.id) == before

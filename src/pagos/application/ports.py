@@ -126,6 +126,10 @@ class ReadModel(Protocol):
         """Return up to ``limit`` views of one client, newest first, strictly after ``after``."""
         ...
 
+    async def save_many(self, views: Sequence[PagoView]) -> int:
+        """Store each view as ``save`` does, in one round trip where the store allows; return how many it wrote."""
+        ...
+
     async def get_many(self, pago_ids: Sequence[UUID]) -> dict[UUID, PagoView]:
         """Return the stored views of these payments, keyed by id; absent ones are left out."""
         ...

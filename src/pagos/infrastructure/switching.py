@@ -60,6 +60,9 @@ class SwitchingReadModel:
     async def save(self, view: PagoView) -> bool:
         return await (await self._active()).save(view)
 
+    async def save_many(self, views: Sequence[PagoView]) -> int:
+        return await (await self._active()).save_many(views)
+
     async def list_by_cliente(
         self, cliente_id: str, limit: int, after: ListCursor | None, estado: str | None
     ) -> list[PagoView]:

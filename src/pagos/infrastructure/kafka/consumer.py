@@ -15,8 +15,8 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from pagos.application.errors import ProjectionGap
 from pagos.application.projection import Projector
+from pagos.domain.events import DomainEvent
 from pagos.infrastructure.kafka.codec import InvalidMessage, decode
 
 logger = logging.getLogger(__name__)
@@ -59,11 +59,16 @@ class KafkaProjection:
         try:
             while not stop.is_set():
                 messages = await asyncio.to_thread(self._consumer.consume, self._batch_size, self._poll_timeout)
+                events: list[DomainEvent] = []
                 processed: dict[tuple[str, int], int] = {}
                 for message in messages:
-                    if not await self._process(message, stop):
-                        break  # stopping while the read model is down: leave the rest uncommitted
-                    processed[(message.topic(), message.partition())] = message.offset() + 1
+                    event = await self._decode(message)
+                    if event is not None:
+                        events.append(event)
+                    if message.error() is None:
+                        processed[(message.topic(), message.partition())] = message.offset() + 1
+                if events and not await self._apply(events, stop):
+                    break  # stopping while the read model is down: leave the batch uncommitted
                 if processed:
                     await self._commit(processed)
         finally:
@@ -71,40 +76,42 @@ class KafkaProjection:
             self._dead_letters.flush(10)
             logger.info("projector stopped")
 
-    async def _process(self, message: Message, stop: asyncio.Event) -> bool:
-        """Apply one message; return False only if ``stop`` was set before it could be applied."""
+    async def _decode(self, message: Message) -> DomainEvent | None:
+        """Return the message's event, or None for a Kafka error or a dead-lettered message."""
         error = message.error()
         if error is not None:
             if error.code() != KafkaError._PARTITION_EOF:
                 logger.warning("projector received a Kafka error: %s", error)
-            return True
+            return None
         try:
-            event = decode(message.key(), message.value(), message.headers())
+            return decode(message.key(), message.value(), message.headers())
         except InvalidMessage as invalid:
             await self._dead_letter(message, str(invalid))
-            return True
+            return None
 
+    async def _apply(self, events: list[DomainEvent], stop: asyncio.Event) -> bool:
+        """Apply a batch, retrying with backoff while the read model fails; return False if ``stop`` came first."""
         backoff = 0.5
         while True:
             try:
-                await self._projector.handle(event)
-                return True
-            except ProjectionGap as gap:
-                # The relay republishes a failed batch whole and in order, so the
-                # missing version arrives again followed by this one. Skipping it
-                # here cannot lose it; waiting would block the partition for good.
-                logger.warning("projector skipped event %s: %s", event.event_id, gap)
-                return True
+                result = await self._projector.handle_batch(events)
             except Exception:
                 logger.exception(
-                    "projector failed to apply event %s of payment %s, retrying in %.1f s",
-                    event.event_id, event.stream_id, backoff,
+                    "projector failed to write %d events (first %s), retrying in %.1f s",
+                    len(events), events[0].event_id, backoff,
                 )
                 try:
                     await asyncio.wait_for(stop.wait(), backoff)
                     return False
                 except TimeoutError:
                     backoff = min(backoff * 2, self._max_backoff)
+                    continue
+            for gap in result.gaps:
+                # The relay republishes a failed batch whole and in order, so the
+                # missing version arrives again followed by this one. Skipping it
+                # here cannot lose it; waiting would block the partition for good.
+                logger.warning("projector skipped an event of payment %s: %s", gap.stream_id, gap)
+            return True
 
     async def _dead_letter(self, message: Message, reason: str) -> None:
         headers = list(message.headers() or []) + [

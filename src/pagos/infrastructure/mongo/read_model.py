@@ -8,12 +8,14 @@ from typing import Any, Literal
 from uuid import UUID
 
 from bson.decimal128 import Decimal128
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from pagos.application.views import ListCursor, PagoView
 
 MontoFormat = Literal["decimal128", "string"]
+
+DUPLICATE_KEY = 11000
 
 
 class UnsupportedServer(RuntimeError):
@@ -87,6 +89,23 @@ class MongoReadModel:
         except DuplicateKeyError:
             return False
         return result.modified_count > 0 or result.upserted_id is not None
+
+    async def save_many(self, views: Sequence[PagoView]) -> int:
+        if not views:
+            return 0
+        operations = [
+            UpdateOne({"_id": str(view.pago_id), "version": {"$lt": view.version}}, {"$set": self._document(view)}, upsert=True)
+            for view in views
+        ]
+        try:
+            result = await self._collection.bulk_write(operations, ordered=False)
+        except BulkWriteError as error:
+            # Duplicate keys are documents already at this version or newer; any other error is real.
+            others = [item for item in error.details.get("writeErrors", []) if item.get("code") != DUPLICATE_KEY]
+            if others or error.details.get("writeConcernErrors"):
+                raise
+            return error.details.get("nModified", 0) + error.details.get("nUpserted", 0)
+        return result.modified_count + result.upserted_count
 
     async def list_by_cliente(
         self, cliente_id: str, limit: int, after: ListCursor | None, estado: str | None

@@ -99,18 +99,23 @@ class SqlReadModel:
         return _view_from_row(row._mapping) if row else None
 
     async def save(self, view: PagoView) -> bool:
-        row = _row_from_view(view)
+        return await self.save_many([view]) > 0
+
+    async def save_many(self, views: Sequence[PagoView]) -> int:
+        if not views:
+            return 0
+        rows = [_row_from_view(view) for view in views]
         dialect = sqlite if self._engine.dialect.name == "sqlite" else postgresql
-        statement = dialect.insert(self._table).values(row)
+        statement = dialect.insert(self._table).values(rows)
         statement = statement.on_conflict_do_update(
             index_elements=[self._table.c.pago_id],
-            set_={key: statement.excluded[key] for key in row if key != "pago_id"},
+            set_={key: statement.excluded[key] for key in rows[0] if key != "pago_id"},
             # A redelivered or stale event must not overwrite a newer document.
             where=self._table.c.version < statement.excluded.version,
         )
         async with self._engine.begin() as connection:
             result = await connection.execute(statement)
-        return result.rowcount > 0
+        return result.rowcount
 
     async def list_by_cliente(
         self, cliente_id: str, limit: int, after: ListCursor | None, estado: str | None
