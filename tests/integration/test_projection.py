@@ -234,3 +234,31 @@ async def test_batch_of_stale_events_writes_nothing(read_model: ReadModel) -> No
 
     assert result.written == 0
     assert await read_model.get(pago.id) == before
+
+
+async def test_redelivered_creation_does_not_overwrite_newer(read_model: ReadModel) -> None:
+    # The batch takes a payment created in it to be new; the store finds it exists
+    # and must keep the newer document.
+    pago, (creado, reversado) = reversed_pago()
+    projector = Projector(read_model)
+    await projector.handle_batch([creado, reversado])
+
+    result = await projector.handle_batch([creado])
+
+    assert result.written == 0
+    view = await read_model.get(pago.id)
+    assert view is not None
+    assert view.version == 2
+
+
+async def test_creation_and_reversal_redelivered_together(read_model: ReadModel) -> None:
+    pago, (creado, reversado) = reversed_pago()
+    projector = Projector(read_model)
+    await projector.handle_batch([creado])
+
+    result = await projector.handle_batch([creado, reversado])
+
+    assert result.written == 1
+    view = await read_model.get(pago.id)
+    assert view is not None
+    assert view.estado == "Reversado"

@@ -6,7 +6,7 @@ translates its driver's errors into the errors of ``pagos.application.errors``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -126,8 +126,13 @@ class ReadModel(Protocol):
         """Return up to ``limit`` views of one client, newest first, strictly after ``after``."""
         ...
 
-    async def save_many(self, views: Sequence[PagoView]) -> int:
-        """Store each view as ``save`` does, in one round trip where the store allows; return how many it wrote."""
+    async def save_many(self, views: Sequence[PagoView], probably_new: Collection[UUID] = ()) -> int:
+        """Store each view as ``save`` does, in one round trip where the store allows; return how many it wrote.
+
+        ``probably_new`` names payments whose documents are likely absent, so that a
+        store may insert them rather than upsert; a wrong guess must cost a retry,
+        never a lost or older document.
+        """
         ...
 
     async def get_many(self, pago_ids: Sequence[UUID]) -> dict[UUID, PagoView]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Protocol
 from uuid import UUID
 
@@ -60,8 +60,8 @@ class SwitchingReadModel:
     async def save(self, view: PagoView) -> bool:
         return await (await self._active()).save(view)
 
-    async def save_many(self, views: Sequence[PagoView]) -> int:
-        return await (await self._active()).save_many(views)
+    async def save_many(self, views: Sequence[PagoView], probably_new: Collection[UUID] = ()) -> int:
+        return await (await self._active()).save_many(views, probably_new)
 
     async def list_by_cliente(
         self, cliente_id: str, limit: int, after: ListCursor | None, estado: str | None

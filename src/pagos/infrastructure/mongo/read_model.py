@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
@@ -79,24 +79,55 @@ class MongoReadModel:
         return _view_from_document(document) if document else None
 
     async def save(self, view: PagoView) -> bool:
-        document = self._document(view)
-        try:
-            # Matches only an older document; when a newer or equal one exists,
-            # the upsert's insert collides on _id, which means "already applied".
-            result = await self._collection.update_one(
-                {"_id": document["_id"], "version": {"$lt": view.version}}, {"$set": document}, upsert=True
-            )
-        except DuplicateKeyError:
-            return False
-        return result.modified_count > 0 or result.upserted_id is not None
+        return await self._upsert_one_by_one([view]) > 0
 
-    async def save_many(self, views: Sequence[PagoView]) -> int:
+    async def save_many(self, views: Sequence[PagoView], probably_new: Collection[UUID] = ()) -> int:
         if not views:
             return 0
-        operations = [
-            UpdateOne({"_id": str(view.pago_id), "version": {"$lt": view.version}}, {"$set": self._document(view)}, upsert=True)
-            for view in views
-        ]
+        # Inserting is much cheaper than a filtered upsert on some servers
+        # (FerretDB 1.x scans the collection for every upsert). A payment that
+        # exists after all comes back as a duplicate key and goes through the
+        # version-checked upsert below, so no newer document is overwritten.
+        new = [view for view in views if view.pago_id in probably_new]
+        existing = [view for view in views if view.pago_id not in probably_new]
+        written = 0
+        if new:
+            inserted, duplicates = await self._insert(new)
+            written += inserted
+            existing += duplicates
+        if existing:
+            written += await self._upsert(existing)
+        return written
+
+    async def _insert(self, views: list[PagoView]) -> tuple[int, list[PagoView]]:
+        """Insert documents; return how many were inserted and the views whose documents already existed."""
+        try:
+            result = await self._collection.insert_many([self._document(view) for view in views], ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(item.get("code") != DUPLICATE_KEY for item in errors):
+                raise
+            duplicates = [views[item["index"]] for item in errors]
+            return error.details.get("nInserted", 0), duplicates
+        except KeyError:
+            # FerretDB 1.x answers a failed insert without the "nModified" count
+            # that pymongo 4 merges; insert one by one to learn which ones exist.
+            return await self._insert_one_by_one(views)
+        return len(result.inserted_ids), []
+
+    async def _insert_one_by_one(self, views: list[PagoView]) -> tuple[int, list[PagoView]]:
+        inserted, duplicates = 0, []
+        for view in views:
+            try:
+                await self._collection.insert_one(self._document(view))
+                inserted += 1
+            except DuplicateKeyError:
+                duplicates.append(view)
+        return inserted, duplicates
+
+    async def _upsert(self, views: list[PagoView]) -> int:
+        """Write each document unless the stored one has the same or a newer version; return how many were written."""
+        operations = [UpdateOne(*self._newer_only(view), upsert=True) for view in views]
         try:
             result = await self._collection.bulk_write(operations, ordered=False)
         except BulkWriteError as error:
@@ -105,7 +136,26 @@ class MongoReadModel:
             if others or error.details.get("writeConcernErrors"):
                 raise
             return error.details.get("nModified", 0) + error.details.get("nUpserted", 0)
+        except KeyError:
+            # FerretDB 1.x answers without the "nModified" count that pymongo 4
+            # merges when an upsert collides; write one by one instead.
+            return await self._upsert_one_by_one(views)
         return result.modified_count + result.upserted_count
+
+    async def _upsert_one_by_one(self, views: list[PagoView]) -> int:
+        written = 0
+        for view in views:
+            try:
+                result = await self._collection.update_one(*self._newer_only(view), upsert=True)
+            except DuplicateKeyError:
+                continue
+            written += result.modified_count > 0 or result.upserted_id is not None
+        return written
+
+    def _newer_only(self, view: PagoView) -> tuple[dict[str, Any], dict[str, Any]]:
+        # Matches only an older document; when a newer or equal one exists, the
+        # upsert's insert collides on _id, which means "already applied".
+        return {"_id": str(view.pago_id), "version": {"$lt": view.version}}, {"$set": self._document(view)}
 
     async def list_by_cliente(
         self, cliente_id: str, limit: int, after: ListCursor | None, estado: str | None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -101,7 +101,7 @@ class SqlReadModel:
     async def save(self, view: PagoView) -> bool:
         return await self.save_many([view]) > 0
 
-    async def save_many(self, views: Sequence[PagoView]) -> int:
+    async def save_many(self, views: Sequence[PagoView], probably_new: Collection[UUID] = ()) -> int:
         if not views:
             return 0
         rows = [_row_from_view(view) for view in views]
