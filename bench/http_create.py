@@ -42,7 +42,8 @@ async def measure(quick: bool, memory: dict[str, float]) -> list[Figure]:
     for backend in ("embedded", "postgresql"):
         tmp = Path(tempfile.mkdtemp(prefix="pagos-bench-http-"))
         if backend == "embedded":
-            ours_url_sql, minimal_sql, env = None, f"sqlite+aiosqlite:///{tmp / 'minimal.db'}", {"Pagos__DataDir": str(tmp)}
+            ours_url_sql, minimal_sql = None, f"sqlite+aiosqlite:///{tmp / 'minimal.db'}"
+            env = {"Pagos__DataDir": str(tmp), "ConnectionStrings__SQL": ""}
         else:
             ours_url_sql = await create_database("pagos_bench_http")
             minimal_sql = await create_database("pagos_bench_minimal")

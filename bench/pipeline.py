@@ -235,20 +235,22 @@ async def measure_drain(quick: bool, memory: dict[str, float]) -> list[Figure]:
         memory["projector (draining the backlog)"] = projector.peak_rss_mb()
         projector.stop()
 
-        bulk_seconds = _bulk_upsert(deployment, events)
+        bulk_count, bulk_seconds = _bulk_upsert(deployment, events)
     finally:
         await container.close()
         deployment.drop()
         await drop_database(url)
     count = len(events)
-    print(f"drain {count}: relay {relay_seconds:.1f}s direct {direct_seconds:.1f}s projector {projector_seconds:.1f}s bulk {bulk_seconds:.1f}s")
+    print(f"drain {count}: relay {relay_seconds:.1f}s direct {direct_seconds:.1f}s projector {projector_seconds:.1f}s "
+          f"bulk {bulk_count} in {bulk_seconds:.1f}s")
     return [
         Figure("drain", f"relay, {count} events", "events/s", [count / relay_seconds], [count / direct_seconds],
                "confluent-kafka producing the same messages", target=0.5,
                extra={"note": "relay time includes process start-up and the outbox reads and marks"}),
-        Figure("drain", f"projector, {count} events", "events/s", [count / projector_seconds], [count / bulk_seconds],
+        Figure("drain", f"projector, {count} events", "events/s", [count / projector_seconds], [bulk_count / bulk_seconds],
                "pymongo bulk upserts of the same documents", target=0.5,
-               extra={"note": "projector time includes process start-up and consuming from Kafka"}),
+               extra={"note": "projector time includes process start-up and consuming from Kafka; the baseline "
+                      f"wrote {bulk_count} documents in {bulk_seconds:.0f} s before its time limit"}),
     ]
 
 
@@ -269,7 +271,13 @@ def _produce_directly(kafka: str, events: list[DomainEvent]) -> float:
     return time.perf_counter() - started
 
 
-def _bulk_upsert(deployment: Deployment, events: list[DomainEvent]) -> float:
+# FerretDB 1.x scans the collection for every upsert, so the baseline slows as
+# it fills; it runs for at most this long and its rate is taken from what it did.
+BULK_BASELINE_SECONDS = 60
+
+
+def _bulk_upsert(deployment: Deployment, events: list[DomainEvent]) -> tuple[int, float]:
+    """Bulk-upsert the documents of ``events`` in batches of 1000; return how many were written and the seconds."""
     from pagos.application.views import evolve_view
 
     views = [evolve_view(None, event) for event in events]
@@ -279,7 +287,7 @@ def _bulk_upsert(deployment: Deployment, events: list[DomainEvent]) -> float:
         started = time.perf_counter()
         for start in range(0, len(views), 1000):
             operations = []
-            for view in views[start : start + 1000]:
+            for view in views[start : start + 1000]:  # noqa: B020
                 document = {
                     "_id": str(view.pago_id), "clienteId": view.cliente_id,
                     "monto": format(view.monto, "f") if monto_string else Decimal128(view.monto),
@@ -288,4 +296,6 @@ def _bulk_upsert(deployment: Deployment, events: list[DomainEvent]) -> float:
                 }
                 operations.append(UpdateOne({"_id": document["_id"]}, {"$set": document}, upsert=True))
             collection.bulk_write(operations, ordered=False)
-        return time.perf_counter() - started
+            if time.perf_counter() - started > BULK_BASELINE_SECONDS:
+                return start + len(operations), time.perf_counter() - started
+        return len(views), time.perf_counter() - started

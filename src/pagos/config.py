@@ -59,7 +59,7 @@ class ServiceSettings(_Section):
     default_currency: str = Field(default="USD", alias="MonedaPorDefecto", pattern=r"^[A-Za-z]{3}$")
     max_body_bytes: int = Field(default=16 * 1024, alias="MaxBodyBytes", ge=1024, le=1024 * 1024)
     relay_batch_size: int = Field(default=200, alias="RelayBatchSize", ge=1, le=10_000)
-    relay_poll_seconds: float = Field(default=0.5, alias="RelayPollSeconds", gt=0, le=60)
+    relay_poll_seconds: float = Field(default=0.1, alias="RelayPollSeconds", gt=0, le=60)
     idempotency_ttl_hours: float = Field(default=24, alias="IdempotencyTtlHours", gt=0, le=24 * 30)
 
 

@@ -40,7 +40,7 @@ class KafkaProjection:
         dead_letter_topic: str,
         *,
         batch_size: int = 500,
-        poll_timeout: float = 0.5,
+        poll_timeout: float = 0.05,
         max_backoff: float = 30.0,
     ) -> None:
         self._projector = projector
@@ -49,6 +49,8 @@ class KafkaProjection:
         self._topic = topic
         self._dead_letter_topic = dead_letter_topic
         self._batch_size = batch_size
+        # consume() waits up to this long to fill a batch, so it bounds the
+        # latency the projector adds when events trickle in one by one.
         self._poll_timeout = poll_timeout
         self._max_backoff = max_backoff
 

@@ -1,0 +1,69 @@
+"""Run the benchmarks: ``python -m bench`` (full) or ``python -m bench --quick`` (smoke run).
+
+Needs the local services (``scripts/services up`` and ``eval "$(scripts/services env)"``).
+Every load goes to 127.0.0.1 only and is bounded in count and time. The full
+run writes bench/results/latest.json and docs/benchmarks.md with its plots; the
+quick run writes bench/results/quick.json only, unless --output says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import append, growth, http_create, pipeline, report
+from bench.common import ROOT, Figure, machine
+
+MEASUREMENTS = ("append", "http", "freshness", "drain", "growth")
+
+
+async def run(quick: bool, only: set[str]) -> tuple[list[Figure], dict[str, float]]:
+    figures: list[Figure] = []
+    memory: dict[str, float] = {}
+    if "append" in only:
+        figures += await append.measure(quick)
+    if "http" in only:
+        figures += await http_create.measure(quick, memory)
+    if "freshness" in only:
+        figures += await pipeline.measure_freshness(quick, memory)
+    if "drain" in only:
+        figures += await pipeline.measure_drain(quick, memory)
+    if "growth" in only:
+        figures += await growth.measure(quick)
+    return figures, memory
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small counts and short runs, for a smoke test")
+    parser.add_argument("--only", nargs="+", choices=MEASUREMENTS, default=list(MEASUREMENTS), help="measurements to run")
+    parser.add_argument("--output", type=Path, help="result file (default bench/results/latest.json or quick.json)")
+    parser.add_argument("--docs", action="store_true", help="also write docs/benchmarks.md and its plots (default for a full run)")
+    arguments = parser.parse_args()
+
+    started = time.monotonic()
+    started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    figures, memory = asyncio.run(run(arguments.quick, set(arguments.only)))
+    run_info = {
+        "command": "python -m bench " + shlex.join(sys.argv[1:]),
+        "mode": "quick" if arguments.quick else "full",
+        "started": started_at,
+        "seconds": time.monotonic() - started,
+        "machine": machine(),
+    }
+    output = arguments.output or ROOT / "bench" / "results" / ("quick.json" if arguments.quick else "latest.json")
+    report.write_results(output, run_info, figures, memory)
+    print(f"results written to {output}")
+    if arguments.docs or not arguments.quick:
+        plots = report.plot(figures, ROOT / "docs" / "benchmarks")
+        (ROOT / "docs" / "benchmarks.md").write_text(report.markdown(run_info, figures, memory, plots))
+        print("docs/benchmarks.md written")
+
+
+if __name__ == "__main__":
+    main()
