@@ -69,7 +69,7 @@ class ReversarPago:
 
 @dataclass(frozen=True, slots=True)
 class CommandResult:
-    """The payment after a command, and whether it is the stored answer to an earlier request."""
+    """The payment after a command, and whether it is the stored result of an earlier request."""
 
     view: PagoView
     status: int
@@ -164,8 +164,8 @@ class PagoCommandHandler:
         try:
             await self._events.append(pago_id, expected_version, events, idempotency=record)
         except IdempotencyKeyTaken:
-            # A concurrent request with the same key committed first; nothing of
-            # this one was written, and its answer is the winner's.
+            # A concurrent request with the same key committed first. Nothing of
+            # this one was written, and it returns the winner's result.
             replay = await self._replay(cliente, key, fingerprint)
             if replay is None:
                 raise

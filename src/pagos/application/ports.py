@@ -19,7 +19,7 @@ from pagos.domain.money import Moneda
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyRecord:
-    """The outcome of a command sent with an Idempotency-Key, kept to answer its retries."""
+    """The outcome of a command sent with an Idempotency-Key, kept to replay it to retries."""
 
     cliente_id: str
     key: str
@@ -43,8 +43,8 @@ class EventStore(Protocol):
         """Append ``events`` after ``expected_version``, enqueue them in the outbox and store ``idempotency``, atomically.
 
         Raises ConcurrencyConflict when the stream is no longer at ``expected_version``,
-        and IdempotencyKeyTaken when an unexpired record of the same client and key exists;
-        in both cases nothing is written.
+        and IdempotencyKeyTaken when an unexpired record of the same client and key exists.
+        Nothing is written in either case.
         """
         ...
 
@@ -61,7 +61,7 @@ class EventStore(Protocol):
         ...
 
     async def ping(self) -> None:
-        """Raise if the store does not answer."""
+        """Raise if the store does not respond."""
         ...
 
 
@@ -130,7 +130,7 @@ class ReadModel(Protocol):
         """Store each view as ``save`` does, in one round trip where the store allows; return how many it wrote.
 
         ``probably_new`` names payments whose documents are likely absent, so that a
-        store may insert them rather than upsert; a wrong guess must cost a retry,
+        store may insert them rather than upsert. A wrong guess must cost a retry,
         never a lost or older document.
         """
         ...
@@ -144,7 +144,7 @@ class ReadModel(Protocol):
         ...
 
     async def ping(self) -> None:
-        """Raise if the store does not answer."""
+        """Raise if the store does not respond."""
         ...
 
 

@@ -63,9 +63,9 @@ class Projector:
 
         Each payment's document is evolved in memory through all its events of the
         batch, so a batch of N events costs two round trips instead of 2 N. A
-        payment whose first event in the batch is its creation is not read at all:
-        its document is taken to be absent, and the store inserts it, falling back
-        to the version check when the guess was wrong (a redelivery).
+        payment whose first event in the batch is its creation is not read at all.
+        Its document is taken to be absent and inserted, and the store falls back
+        to the version check when the guess was wrong, as on a redelivery.
         """
         first_versions: dict[UUID, int] = {}
         for event in events:

@@ -15,7 +15,7 @@ PAGE_LIMIT_MAX = 100
 
 
 class PagoQueryHandler:
-    """Answers queries: lists from the read model, single payments from the event store."""
+    """Runs queries: lists from the read model, single payments from the event store."""
 
     def __init__(self, event_store: EventStore, read_model: ReadModel) -> None:
         self._events = event_store
@@ -29,7 +29,7 @@ class PagoQueryHandler:
         after = ListCursor.decode(cursor) if cursor else None
         limit = max(1, min(limit, PAGE_LIMIT_MAX))
 
-        # One extra row tells whether a next page exists without a count query.
+        # One extra row shows whether a next page exists, without a count query.
         views = await self._read_model.list_by_cliente(cliente, limit + 1, after, estado)
         page, rest = views[:limit], views[limit:]
         next_cursor = ListCursor(page[-1].fecha_pago, page[-1].pago_id).encode() if rest else None

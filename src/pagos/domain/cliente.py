@@ -22,7 +22,7 @@ _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 def normalizar_cliente_id(value: object, *, field: str = "clienteId") -> str:
     """Return ``value`` trimmed and NFC-normalized, or raise ValidationError.
 
-    The same function runs on the request body and on the URL path. An id holds
+    The same function runs on the request body and on the URL path. An id contains
     letters, digits, spaces and ``-_.@:+#``, in one of the look-alike alphabets
     (Latin, Cyrillic, Greek) at most, and no compatibility characters.
     """

@@ -6,8 +6,8 @@ from pymongo.errors import ConnectionFailure
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-# The HTTP layer answers these with 503 and Retry-After instead of 500: the
-# request was valid and may succeed once the dependency is back.
+# The HTTP layer returns 503 and Retry-After for these instead of 500, because
+# the request was valid and may succeed once the dependency is back.
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     OperationalError,
     InterfaceError,

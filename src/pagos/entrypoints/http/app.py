@@ -51,7 +51,7 @@ class CorrelationIdMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Answer 413 with a problem body when a request body exceeds ``max_body_bytes``.
+    """Reject with 413 and a problem body a request body over ``max_body_bytes``.
 
     The body is read in full before the route runs, which is cheap at the sizes
     this API accepts, so that an oversized body is rejected whether or not it

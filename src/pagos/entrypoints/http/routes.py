@@ -211,7 +211,7 @@ async def reversar_pago(
     container: ContainerDep,
     key: IdempotencyKeyDep,
 ) -> PagoResponse:
-    """Reverse a processed payment once; a second reversal answers 409, except a retry with the same Idempotency-Key."""
+    """Reverse a processed payment once. A second reversal gets 409, except a retry with the same Idempotency-Key."""
     result = await container.commands.reversar_pago(
         ReversarPago(
             pago_id=pagoId,
@@ -229,7 +229,7 @@ health_router = APIRouter(tags=["health"])
 
 @health_router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
 async def health(container: ContainerDep) -> Any:
-    """Report liveness and whether the event store and the read model answer."""
+    """Report liveness and whether the event store and the read model respond."""
     checks = {
         "eventStore": await _check(container.event_store.ping(), "event store"),
         "readModel": await _check(container.read_model.ping(), "read model"),
@@ -243,7 +243,7 @@ async def _check(ping: Any, name: str) -> str:
     try:
         await asyncio.wait_for(ping, HEALTH_TIMEOUT_SECONDS)
     except Exception as error:
-        logger.warning("health check: %s does not answer: %s", name, error)
+        logger.warning("health check: %s does not respond: %s", name, error)
         return "unavailable"
     return "ok"
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StrictStr, WithJsonSc
 from pagos.application.views import PagoPage, PagoView
 from pagos.domain.events import DomainEvent
 
-# Characters a client id may not contain, as far as a JSON Schema pattern can say:
+# Characters a client id may not contain, as far as a JSON Schema pattern can express them:
 # C0 and C1 controls, DEL, '/' and the common invisible format characters. The
 # service checks the full rule (every control, format and unassigned character).
 CLIENTE_ID_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f/\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+$"
@@ -192,7 +192,7 @@ class Problem(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    """Liveness and whether each store answers."""
+    """Liveness and whether each store responds."""
 
-    status: str = Field(description="ok, or degraded when a store does not answer")
+    status: str = Field(description="ok, or degraded when a store does not respond")
     checks: dict[str, str]

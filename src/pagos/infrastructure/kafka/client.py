@@ -30,7 +30,7 @@ def common_config(settings: KafkaSettings) -> dict[str, Any]:
 
 
 def producer_config(settings: KafkaSettings) -> dict[str, Any]:
-    """An idempotent producer that waits for every in-sync replica."""
+    """Return settings for an idempotent producer that waits for every in-sync replica."""
     return {
         **common_config(settings),
         "enable.idempotence": True,
@@ -41,7 +41,7 @@ def producer_config(settings: KafkaSettings) -> dict[str, Any]:
 
 
 def consumer_config(settings: KafkaSettings) -> dict[str, Any]:
-    """A group consumer whose offsets are committed by hand, after the read model was written."""
+    """Return settings for a group consumer whose offsets are committed by hand, after the read model was written."""
     return {
         **common_config(settings),
         "group.id": settings.consumer_group,

@@ -26,7 +26,7 @@ class KafkaProjection:
     """Consumes the events topic in a consumer group and feeds the projector.
 
     Offsets are committed only after the read model was written, so a crash or a
-    rebalance redelivers what was not yet committed; the projector skips those
+    rebalance redelivers what was not yet committed. The projector skips those
     repeats by version. A message that cannot be read goes to the dead-letter
     topic and the projection moves on.
     """

@@ -19,7 +19,7 @@ DUPLICATE_KEY = 11000
 
 
 class UnsupportedServer(RuntimeError):
-    """The server cannot store what the configuration asks for."""
+    """The server cannot store the value format the configuration selects."""
 
 
 class MongoReadModelPointer:
@@ -110,8 +110,8 @@ class MongoReadModel:
             duplicates = [views[item["index"]] for item in errors]
             return error.details.get("nInserted", 0), duplicates
         except KeyError:
-            # FerretDB 1.x answers a failed insert without the "nModified" count
-            # that pymongo 4 merges; insert one by one to learn which ones exist.
+            # FerretDB 1.x replies to a failed insert without the "nModified" count
+            # that pymongo 4 merges, so insert one by one to learn which ones exist.
             return await self._insert_one_by_one(views)
         return len(result.inserted_ids), []
 
@@ -137,8 +137,8 @@ class MongoReadModel:
                 raise
             return error.details.get("nModified", 0) + error.details.get("nUpserted", 0)
         except KeyError:
-            # FerretDB 1.x answers without the "nModified" count that pymongo 4
-            # merges when an upsert collides; write one by one instead.
+            # FerretDB 1.x replies without the "nModified" count that pymongo 4
+            # merges when an upsert collides, so write one by one instead.
             return await self._upsert_one_by_one(views)
         return result.modified_count + result.upserted_count
 
