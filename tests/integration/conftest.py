@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import Literal
 from uuid import uuid4
 
 import pytest
+from fastapi.testclient import TestClient
 from pymongo import AsyncMongoClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pagos.config import Settings
+from pagos.entrypoints.http.app import create_app
 from pagos.infrastructure.mongo.read_model import MongoReadModel
 from pagos.infrastructure.sql import migrate
 from pagos.infrastructure.sql.engine import create_engine
@@ -58,3 +61,16 @@ async def engine(sql_url: str) -> AsyncIterator[AsyncEngine]:
         yield created
     finally:
         await created.dispose()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The HTTP API on the embedded default, with its lifespan (container, relay) running."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def stored_event_count(client: TestClient) -> int:
+    """Count every event in the client's event store."""
+    container = client.app.state.container  # type: ignore[attr-defined]
+    return len(client.portal.call(container.event_store.read_all, 0, 10_000))  # type: ignore[union-attr]

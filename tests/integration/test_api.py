@@ -10,21 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pagos.config import Settings
-from pagos.entrypoints.http.app import create_app
+from tests.integration.conftest import stored_event_count
 
 JSON = {"Content-Type": "application/json"}
 ENGLISH = {**JSON, "Accept-Language": "en"}
 
 
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-
-
-def stored_event_count(client: TestClient) -> int:
-    container = client.app.state.container  # type: ignore[attr-defined]
-    return len(client.portal.call(container.event_store.read_all, 0, 10_000))  # type: ignore[union-attr]
 
 
 def create(client: TestClient, **body: object) -> dict:

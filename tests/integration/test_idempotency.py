@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -12,19 +11,13 @@ from fastapi.testclient import TestClient
 
 from pagos.config import Settings
 from pagos.entrypoints.http.app import create_app
+from tests.integration.conftest import stored_event_count
 
 BODY = {"clienteId": "ana", "monto": "80", "metodoPago": "efectivo"}
 
 
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-
-
 def event_count(client: TestClient) -> int:
-    container = client.app.state.container  # type: ignore[attr-defined]
-    return len(client.portal.call(container.event_store.read_all, 0, 10_000))  # type: ignore[union-attr]
+    return stored_event_count(client)
 
 
 def test_retry_returns_first_response(client: TestClient) -> None:
