@@ -13,6 +13,7 @@ import asyncio
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,19 +23,23 @@ from bench.common import ROOT, Figure, machine
 MEASUREMENTS = ("append", "http", "freshness", "drain", "growth")
 
 
-async def run(quick: bool, only: set[str]) -> tuple[list[Figure], dict[str, float]]:
+async def run(
+    quick: bool, only: set[str], save: Callable[[list[Figure], dict[str, float]], None]
+) -> tuple[list[Figure], dict[str, float]]:
+    """Run the chosen measurements in order, saving the results after each one."""
     figures: list[Figure] = []
     memory: dict[str, float] = {}
-    if "append" in only:
-        figures += await append.measure(quick)
-    if "http" in only:
-        figures += await http_create.measure(quick, memory)
-    if "freshness" in only:
-        figures += await pipeline.measure_freshness(quick, memory)
-    if "drain" in only:
-        figures += await pipeline.measure_drain(quick, memory)
-    if "growth" in only:
-        figures += await growth.measure(quick)
+    steps = {
+        "append": lambda: append.measure(quick),
+        "http": lambda: http_create.measure(quick, memory),
+        "freshness": lambda: pipeline.measure_freshness(quick, memory),
+        "drain": lambda: pipeline.measure_drain(quick, memory),
+        "growth": lambda: growth.measure(quick),
+    }
+    for name in MEASUREMENTS:
+        if name in only:
+            figures += await steps[name]()
+            save(figures, memory)
     return figures, memory
 
 
@@ -47,17 +52,20 @@ def main() -> None:
     arguments = parser.parse_args()
 
     started = time.monotonic()
-    started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    figures, memory = asyncio.run(run(arguments.quick, set(arguments.only)))
+    output = arguments.output or ROOT / "bench" / "results" / ("quick.json" if arguments.quick else "latest.json")
     run_info = {
-        "command": "python -m bench " + shlex.join(sys.argv[1:]),
+        "command": ("python -m bench " + shlex.join(sys.argv[1:])).strip(),
         "mode": "quick" if arguments.quick else "full",
-        "started": started_at,
-        "seconds": time.monotonic() - started,
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "seconds": 0.0,
         "machine": machine(),
     }
-    output = arguments.output or ROOT / "bench" / "results" / ("quick.json" if arguments.quick else "latest.json")
-    report.write_results(output, run_info, figures, memory)
+
+    def save(figures: list[Figure], memory: dict[str, float]) -> None:
+        run_info["seconds"] = time.monotonic() - started
+        report.write_results(output, run_info, figures, memory)
+
+    figures, memory = asyncio.run(run(arguments.quick, set(arguments.only), save))
     print(f"results written to {output}")
     if arguments.docs or not arguments.quick:
         plots = report.plot(figures, ROOT / "docs" / "benchmarks")
