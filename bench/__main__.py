@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench import append, growth, http_create, pipeline, report
 from bench.common import ROOT, Figure, machine
@@ -24,7 +25,10 @@ MEASUREMENTS = ("append", "http", "freshness", "drain", "growth")
 
 
 async def run(
-    quick: bool, only: set[str], save: Callable[[list[Figure], dict[str, float]], None]
+    quick: bool,
+    only: set[str],
+    save: Callable[[list[Figure], dict[str, float]], None],
+    fresh_rate: int | None = None,
 ) -> tuple[list[Figure], dict[str, float]]:
     """Run the chosen measurements in order, saving the results after each one."""
     figures: list[Figure] = []
@@ -32,7 +36,7 @@ async def run(
     steps = {
         "append": lambda: append.measure(quick),
         "http": lambda: http_create.measure(quick, memory),
-        "freshness": lambda: pipeline.measure_freshness(quick, memory),
+        "freshness": lambda: pipeline.measure_freshness(quick, memory, fresh_rate),
         "drain": lambda: pipeline.measure_drain(quick, memory),
         "growth": lambda: growth.measure(quick),
     }
@@ -47,9 +51,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small counts and short runs, for a smoke test")
     parser.add_argument("--only", nargs="+", choices=MEASUREMENTS, default=list(MEASUREMENTS), help="measurements to run")
+    parser.add_argument("--rate", type=int, help="offered payments per second for the freshness measurement")
     parser.add_argument("--output", type=Path, help="result file (default bench/results/latest.json or quick.json)")
     parser.add_argument("--docs", action="store_true", help="also write docs/benchmarks.md and its plots (default for a full run)")
+    parser.add_argument(
+        "--report-from", nargs="+", type=Path, metavar="FILE",
+        help="write docs/benchmarks.md from earlier result files instead of measuring",
+    )
     arguments = parser.parse_args()
+    if arguments.report_from:
+        write_docs(*report.load_results(arguments.report_from))
+        return
 
     started = time.monotonic()
     output = arguments.output or ROOT / "bench" / "results" / ("quick.json" if arguments.quick else "latest.json")
@@ -65,12 +77,16 @@ def main() -> None:
         run_info["seconds"] = time.monotonic() - started
         report.write_results(output, run_info, figures, memory)
 
-    figures, memory = asyncio.run(run(arguments.quick, set(arguments.only), save))
+    figures, memory = asyncio.run(run(arguments.quick, set(arguments.only), save, arguments.rate))
     print(f"results written to {output}")
     if arguments.docs or not arguments.quick:
-        plots = report.plot(figures, ROOT / "docs" / "benchmarks")
-        (ROOT / "docs" / "benchmarks.md").write_text(report.markdown(run_info, figures, memory, plots))
-        print("docs/benchmarks.md written")
+        write_docs(run_info, figures, memory)
+
+
+def write_docs(run_info: dict[str, Any], figures: list[Figure], memory: dict[str, float]) -> None:
+    plots = report.plot(figures, ROOT / "docs" / "benchmarks")
+    (ROOT / "docs" / "benchmarks.md").write_text(report.markdown(run_info, figures, memory, plots))
+    print("docs/benchmarks.md written")
 
 
 if __name__ == "__main__":

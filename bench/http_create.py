@@ -23,11 +23,18 @@ BODY = '{"clienteId": "bench-http", "monto": "80.00", "metodoPago": "efectivo"}'
 
 
 async def _load(url: str, path: str, requests: int) -> tuple[float, list[float]]:
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
 
         async def post(_: int) -> None:
-            response = await client.post(path, content=BODY, headers={"Content-Type": "application/json"})
+            for attempt in range(3):
+                try:
+                    response = await client.post(path, content=BODY, headers={"Content-Type": "application/json"})
+                    break
+                except httpx.TransportError:
+                    # A keep-alive connection the server closed just as it was reused.
+                    if attempt == 2:
+                        raise
             if response.status_code != 201:
                 raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:200]}")
 

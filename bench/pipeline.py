@@ -83,8 +83,8 @@ class Deployment:
             client.drop_database(self.database)
 
 
-async def measure_freshness(quick: bool, memory: dict[str, float]) -> list[Figure]:
-    rate = 50 if quick else 200
+async def measure_freshness(quick: bool, memory: dict[str, float], rate: int | None = None) -> list[Figure]:
+    rate = rate or (50 if quick else 200)
     seconds = 5 if quick else 30
     url = await create_database("pagos_bench_fresh")
     await migrate.upgrade(url)
@@ -98,11 +98,12 @@ async def measure_freshness(quick: bool, memory: dict[str, float]) -> list[Figur
     for child in (relay, projector, api):
         child.start()
     try:
-        ours = await _freshness_run(api.url or "", deployment, rate, seconds)
+        achieved = [0.0]
+        ours = await _freshness_run(api.url or "", deployment, rate, seconds, achieved)
         baseline = _kafka_round_trip(deployment.kafka, rate, seconds)
-        memory["API (PostgreSQL, freshness load)"] = api.peak_rss_mb()
-        memory["relay (freshness load)"] = relay.peak_rss_mb()
-        memory["projector (freshness load)"] = projector.peak_rss_mb()
+        memory[f"API (PostgreSQL, freshness load at {rate}/s)"] = api.peak_rss_mb()
+        memory[f"relay (freshness load at {rate}/s)"] = relay.peak_rss_mb()
+        memory[f"projector (freshness load at {rate}/s)"] = projector.peak_rss_mb()
     finally:
         for child in (api, relay, projector):
             child.stop()
@@ -114,13 +115,16 @@ async def measure_freshness(quick: bool, memory: dict[str, float]) -> list[Figur
             Figure("freshness", f"{name} at {rate}/s for {seconds} s", "ms",
                    [percentile(ours, fraction) * 1000], [percentile(baseline, fraction) * 1000],
                    "Kafka produce-to-consume round trip", higher_is_better=False,
-                   target=500.0 if name == "p99" else None, extra={"samples": len(ours)})
+                   target=500.0 if name == "p99" else None,
+                   extra={"samples": len(ours), "achieved_rate": round(achieved[0], 1)})
         )
     print(f"freshness: ours p50 {percentile(ours, .5):.3f} p99 {percentile(ours, .99):.3f}; kafka p99 {percentile(baseline, .99):.3f}")
     return figures
 
 
-async def _freshness_run(api: str, deployment: Deployment, rate: int, seconds: int) -> list[float]:
+async def _freshness_run(
+    api: str, deployment: Deployment, rate: int, seconds: int, achieved: list[float]
+) -> list[float]:
     """Send payments at a fixed rate and record, for each, the time from its 201 to its document."""
     acknowledged: dict[str, float] = {}
     seen: dict[str, float] = {}
@@ -145,7 +149,9 @@ async def _freshness_run(api: str, deployment: Deployment, rate: int, seconds: i
     # Requests leave on schedule, but at most this many wait for an answer at
     # once: httpx's pool slows down sharply with thousands of queued requests.
     in_flight = asyncio.Semaphore(64)
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    # Idle connections close on the client before uvicorn closes them (after 5 s),
+    # so no request goes out on a connection the server is closing.
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=api, timeout=30, limits=limits) as client:
 
         async def send(index: int) -> None:
@@ -168,6 +174,7 @@ async def _freshness_run(api: str, deployment: Deployment, rate: int, seconds: i
         await poller
     await mongo.close()
     print(f"freshness: offered {rate * seconds} payments at {rate}/s; all answered after {sent_seconds[0]:.1f} s")
+    achieved[0] = rate * seconds / sent_seconds[0]
     return [seen[pago_id] - acknowledged[pago_id] for pago_id in acknowledged if pago_id in seen]
 
 

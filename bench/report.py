@@ -24,6 +24,23 @@ def write_results(path: Path, run: dict[str, Any], figures: list[Figure], memory
     path.write_text(json.dumps(data, indent=2, default=str) + "\n")
 
 
+def load_results(paths: list[Path]) -> tuple[dict[str, Any], list[Figure], dict[str, float]]:
+    """Combine result files of runs that measured different parts; the first file's run description wins."""
+    run: dict[str, Any] = {}
+    figures: list[Figure] = []
+    memory: dict[str, float] = {}
+    commands = []
+    for path in paths:
+        data = json.loads(path.read_text())
+        run = run or {key: data[key] for key in ("command", "mode", "started", "seconds", "machine")}
+        commands.append(data["command"])
+        memory.update(data["peak_rss_mib"])
+        fields = {"measurement", "case", "unit", "ours", "baseline", "baseline_name", "higher_is_better", "target", "extra"}
+        figures += [Figure(**{key: value for key, value in item.items() if key in fields}) for item in data["figures"]]
+    run["command"] = "; ".join(commands)
+    return run, figures, memory
+
+
 def plot(figures: list[Figure], folder: Path) -> list[str]:
     """Draw the curves (append by concurrency, growth by size) as PNG files; return their names."""
     import matplotlib
@@ -110,6 +127,11 @@ def markdown(run: dict[str, Any], figures: list[Figure], memory: dict[str, float
             f"| {median(figure.baseline):,.1f} {figure.unit} | {median(ratios):.2f} ± {spread(ratios):.2f} | {target} |"
         )
     lines += ["", "Targets: " + "; ".join(f"{name}: {text}" for name, text in TARGET_TEXT.items()) + ".", ""]
+    fresh = [f for f in figures if f.measurement == "freshness" and "achieved_rate" in f.extra]
+    if fresh:
+        lines += ["## Freshness load", "", "| Case | Offered rate reached |", "| --- | --- |"]
+        lines += [f"| {f.case} | {f.extra['achieved_rate']} payments/s |" for f in fresh]
+        lines.append("")
     latency_rows = [f for f in figures if f.measurement == "http_create"]
     if latency_rows:
         lines += ["## HTTP latency", "", "| Backend | pagos p50 | pagos p99 | minimal p50 | minimal p99 |", "| --- | --- | --- | --- | --- |"]

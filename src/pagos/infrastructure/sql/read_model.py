@@ -16,10 +16,9 @@ from sqlalchemy import (
     Table,
     Unicode,
     Uuid,
-    and_,
     func,
-    or_,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -125,12 +124,9 @@ class SqlReadModel:
         if estado is not None:
             query = query.where(table.c.estado == estado)
         if after is not None:
-            query = query.where(
-                or_(
-                    table.c.fecha_pago < after.fecha_pago,
-                    and_(table.c.fecha_pago == after.fecha_pago, table.c.pago_id < after.pago_id),
-                )
-            )
+            # A row-value comparison lets SQLite and PostgreSQL seek the index to the
+            # cursor; the equivalent OR of two conditions scans from the newest row.
+            query = query.where(tuple_(table.c.fecha_pago, table.c.pago_id) < tuple_(after.fecha_pago, after.pago_id))
         query = query.order_by(table.c.fecha_pago.desc(), table.c.pago_id.desc()).limit(limit)
         async with self._engine.connect() as connection:
             result = await connection.execute(query)
