@@ -149,4 +149,7 @@ def markdown(run: dict[str, Any], figures: list[Figure], memory: dict[str, float
         lines.append("")
     for name in plots:
         lines += [f"![{name}](benchmarks/{name})", ""]
+    analysis = Path(__file__).with_name("analysis.md")
+    if analysis.exists():
+        lines += [analysis.read_text().rstrip(), ""]
     return "\n".join(lines)
