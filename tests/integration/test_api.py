@@ -396,8 +396,34 @@ def test_repeated_json_key_rejected(client: TestClient) -> None:
     response = client.post("/api/pagos", content=raw, headers=JSON)
 
     assert response.status_code == 400
-    assert response.json()["code"] == "json_invalido"
+    assert response.json()["code"] == "json_clave_repetida"
+    assert response.json()["field"] == "monto"
     assert stored_event_count(client) == 0
+
+
+@pytest.mark.parametrize("query", ["limit=2&limit=3", "estado=Reversado&estado=Procesado"])
+def test_repeated_query_parameter_rejected(client: TestClient, query: str) -> None:
+    response = client.get(f"/api/pagos/ana?{query}")
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "parametro_repetido"
+    assert response.json()["field"] == query.split("=")[0]
+
+
+def test_health_answers_head(client: TestClient) -> None:
+    response = client.head("/health")
+
+    assert response.status_code == 200
+
+
+def test_mixed_alphabets_named_in_each_language(client: TestClient) -> None:
+    body = {"clienteId": "аna", "monto": "10", "metodoPago": "efectivo"}
+
+    spanish = client.post("/api/pagos", json=body).json()["detail"]
+    english = client.post("/api/pagos", json=body, headers={"Accept-Language": "en"}).json()["detail"]
+
+    assert "cirílico, latino" in spanish
+    assert "Cyrillic, Latin" in english
 
 
 def test_empty_body_is_400(client: TestClient) -> None:

@@ -68,7 +68,8 @@ def normalizar_cliente_id(value: object, *, field: str = "clienteId") -> str:
             "cliente_id_alfabetos_mezclados",
             f"clienteId mixes the look-alike alphabets {', '.join(sorted(scripts))}",
             field=field,
-            alfabetos=", ".join(sorted(scripts)),
+            alfabetos_es=", ".join(_SCRIPT_NAMES_ES[script] for script in sorted(scripts)),
+            alfabetos_en=", ".join(script.capitalize() for script in sorted(scripts)),
         )
     if cliente_id in {".", ".."}:
         # URL clients resolve these as dot-segments, so the id could never be addressed in a path.
@@ -81,6 +82,7 @@ def normalizar_cliente_id(value: object, *, field: str = "clienteId") -> str:
 # Alphabets whose letters are easily mistaken for one another (Latin "a" and
 # Cyrillic "а"). An id may use any one of them, but not a mix.
 _CONFUSABLE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+_SCRIPT_NAMES_ES = {"LATIN": "latino", "CYRILLIC": "cirílico", "GREEK": "griego"}
 
 
 def _confusable_script(character: str) -> str | None:

@@ -78,7 +78,7 @@ def parse_monto(value: object, moneda: Moneda) -> Decimal:
     exponent = int(monto.as_tuple().exponent)  # an int for every finite value
     if -exponent > moneda.decimales:
         raise ValidationError(
-            "monto_demasiados_decimales",
+            "monto_sin_decimales" if moneda.decimales == 0 else "monto_demasiados_decimales",
             f"monto {_plain(monto)} has more than {moneda.decimales} decimals, the maximum for {moneda.codigo}",
             field="monto",
             valor=_plain(monto),

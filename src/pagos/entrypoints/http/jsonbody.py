@@ -15,12 +15,17 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a valid JSON number")
 
 
+REPEATED_KEY_PREFIX = "repeated key: "
+
+
 def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # With repeated keys the last one would silently win, so that
     # {"monto": 10, "monto": 500} could mean either amount to different readers.
     result = dict(pairs)
     if len(result) != len(pairs):
-        raise ValueError("repeated key in a JSON object")
+        keys = [key for key, _ in pairs]
+        repeated = next(key for key in keys if keys.count(key) > 1)
+        raise ValueError(f"{REPEATED_KEY_PREFIX}{repeated}")
     return result
 
 

@@ -27,6 +27,18 @@ CATALOG: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {
         SPANISH: ("Monto demasiado grande", "El campo monto no puede superar {maximo}."),
         ENGLISH: ("Amount too large", "Field monto must not exceed {maximo}."),
     }),
+    "monto_sin_decimales": (422, {
+        SPANISH: (
+            "Demasiados decimales",
+            "El monto {valor} está escrito con decimales y {moneda} no admite decimales. Escríbalo como entero, "
+            "sin punto decimal; el servicio nunca redondea.",
+        ),
+        ENGLISH: (
+            "Too many decimals",
+            "Amount {valor} is written with decimals and {moneda} has none. Write it as a whole number, without a "
+            "decimal point; the service never rounds.",
+        ),
+    }),
     "monto_demasiados_decimales": (422, {
         SPANISH: (
             "Demasiados decimales",
@@ -92,11 +104,11 @@ CATALOG: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {
     "cliente_id_alfabetos_mezclados": (422, {
         SPANISH: (
             "Alfabetos mezclados",
-            "El campo clienteId mezcla letras de alfabetos que se confunden entre sí ({alfabetos}). Escríbalo con uno solo.",
+            "El campo clienteId mezcla letras de alfabetos que se confunden entre sí ({alfabetos_es}). Escríbalo con uno solo.",
         ),
         ENGLISH: (
             "Mixed alphabets",
-            "Field clienteId mixes letters of look-alike alphabets ({alfabetos}). Write it in one of them.",
+            "Field clienteId mixes letters of look-alike alphabets ({alfabetos_en}). Write it in one of them.",
         ),
     }),
     "cliente_id_reservado": (422, {
@@ -174,6 +186,14 @@ CATALOG: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {
             "The body is not valid JSON (error at character {posicion}). Send a UTF-8 JSON object "
             "without repeated keys, NaN or Infinity.",
         ),
+    }),
+    "json_clave_repetida": (400, {
+        SPANISH: ("Clave repetida", "La clave {field} aparece más de una vez en el mismo objeto JSON. Envíela una sola vez."),
+        ENGLISH: ("Repeated key", "Key {field} appears more than once in the same JSON object. Send it once."),
+    }),
+    "parametro_repetido": (422, {
+        SPANISH: ("Parámetro repetido", "El parámetro {field} aparece más de una vez. Envíelo una sola vez."),
+        ENGLISH: ("Repeated parameter", "Parameter {field} appears more than once. Send it once."),
     }),
     "cuerpo_vacio": (400, {
         SPANISH: ("Cuerpo vacío", "La solicitud no tiene cuerpo. Envíe un objeto JSON con los campos documentados."),

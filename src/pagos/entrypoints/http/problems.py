@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pagos.domain.errors import DomainError
+from pagos.entrypoints.http.jsonbody import REPEATED_KEY_PREFIX
 from pagos.entrypoints.http.messages import choose_language, render
 from pagos.infrastructure.errors import is_unavailable
 
@@ -139,6 +140,9 @@ def _translate_one(raw: dict[str, Any]) -> dict[str, Any]:
     location = [part for part in raw.get("loc", ()) if isinstance(part, str)]
     field = location[1] if len(location) > 1 else None
     if kind == "json_invalid":
+        error = str(raw.get("ctx", {}).get("error", ""))
+        if error.startswith(REPEATED_KEY_PREFIX):
+            return {"field": error.removeprefix(REPEATED_KEY_PREFIX), "code": "json_clave_repetida"}
         position = raw.get("loc", ("body", 0))[-1]
         return {"field": None, "code": "json_invalido", "posicion": position if isinstance(position, int) else 0}
     if field is None:

@@ -39,6 +39,7 @@ def _problem(description: str) -> dict[str, Any]:
 COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _problem("Malformed JSON or an invalid cursor"),
     422: _problem("A field or parameter breaks a rule; the body names it"),
+    503: _problem("A store does not respond; retry after the Retry-After seconds"),
 }
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     **COMMON_ERRORS,
@@ -72,6 +73,8 @@ def only_query_parameters(*allowed: str) -> Any:
         for name in request.query_params:
             if name not in allowed:
                 raise ProblemError("parametro_desconocido", field=name, permitidos=", ".join(allowed) or "-")
+            if len(request.query_params.getlist(name)) > 1:
+                raise ProblemError("parametro_repetido", field=name)
 
     return Depends(reject_unknown)
 
@@ -237,6 +240,15 @@ async def health(container: ContainerDep) -> Any:
     healthy = all(value == "ok" for value in checks.values())
     body = HealthResponse(status="ok" if healthy else "degraded", checks=checks)
     return body if healthy else JSONResponse(body.model_dump(), status_code=503)
+
+
+@health_router.head("/health", include_in_schema=False)
+async def health_head(container: ContainerDep) -> Response:
+    """Report health to monitors that probe with HEAD: 200 when every store responds, else 503."""
+    healthy = await _check(container.event_store.ping(), "event store") == "ok" and (
+        await _check(container.read_model.ping(), "read model") == "ok"
+    )
+    return Response(status_code=200 if healthy else 503)
 
 
 async def _check(ping: Any, name: str) -> str:
