@@ -3,7 +3,7 @@
 Needs the local services (``scripts/services up`` and ``eval "$(scripts/services env)"``).
 Every load goes to 127.0.0.1 only and is bounded in count and time. The full
 run writes bench/results/latest.json and docs/benchmarks.md with its plots; the
-quick run writes bench/results/quick.json only, unless --output says otherwise.
+quick run writes bench/results/quick.json only, unless --output names another file.
 """
 
 from __future__ import annotations

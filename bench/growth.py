@@ -89,7 +89,7 @@ async def measure(quick: bool) -> list[Figure]:
         sqlite_model = SqlReadModel(sqlite_engine, "growth")
         await sqlite_model.create_schema()
         # FerretDB 1.x filters and sorts in memory, so its list query grows with
-        # the client's payments; the largest size is left to the SQLite read model.
+        # the client's payments. The largest size runs on the SQLite read model only.
         backends = [
             ("MongoDB protocol (FerretDB)", mongo_model, client_sizes[:3]),
             ("SQLite read model", sqlite_model, client_sizes),

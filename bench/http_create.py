@@ -36,7 +36,7 @@ async def _load(url: str, path: str, requests: int) -> tuple[float, list[float]]
                     if attempt == 2:
                         raise
             if response.status_code != 201:
-                raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:200]}")
+                raise RuntimeError(f"{path} returned {response.status_code}: {response.text[:200]}")
 
         result = await run_async(CONCURRENCY, requests, post)
     return result.throughput, result.latencies

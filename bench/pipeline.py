@@ -146,8 +146,8 @@ async def _freshness_run(
 
     last_ack = [time.perf_counter()]
     sent_seconds = [0.0]
-    # Requests leave on schedule, but at most this many wait for an answer at
-    # once: httpx's pool slows down sharply with thousands of queued requests.
+    # Requests leave on schedule, but at most 64 wait for a response at once,
+    # because httpx's pool slows down sharply with thousands of queued requests.
     in_flight = asyncio.Semaphore(64)
     # Idle connections close on the client before uvicorn closes them (after 5 s),
     # so no request goes out on a connection the server is closing.
@@ -287,7 +287,7 @@ def _produce_directly(kafka: str, events: list[DomainEvent]) -> float:
 
 
 # FerretDB 1.x scans the collection for every upsert, so the baseline slows as
-# it fills; it runs for at most this long and its rate is taken from what it did.
+# it fills. It runs for at most this long, and its rate comes from what it wrote.
 BULK_BASELINE_SECONDS = 60
 
 

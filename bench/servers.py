@@ -40,7 +40,7 @@ class Child:
                 except httpx.TransportError:
                     pass
                 time.sleep(0.2)
-            raise TimeoutError(f"{self.url} did not answer; see {self.log}")
+            raise TimeoutError(f"{self.url}/health did not return 200 within {timeout} s; see {self.log}")
         return self
 
     def peak_rss_mb(self) -> float:

@@ -31,7 +31,7 @@ def require_service(variable: str, name: str) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Embedded-default settings on a temporary folder, whatever the environment says."""
+    """Embedded-default settings on a temporary folder, ignoring the service variables in the environment."""
     return Settings(
         connection_strings=ConnectionStrings(), kafka=KafkaSettings(), pagos=ServiceSettings(data_dir=tmp_path / "data")
     )

@@ -133,7 +133,8 @@ def test_kafka_stopped_while_creating(stack: Stack) -> None:
     assert pending_while_down >= 1
     stack.converge(expected)
     assert stack.outbox_pending() == 0
-    assert stack.relay.running() and stack.projector.running()
+    assert stack.relay.running()
+    assert stack.projector.running()
     stack.verify()
 
 

@@ -53,8 +53,8 @@ async def test_list_index_created() -> None:
 
 
 async def test_decimal128_stored_or_rejected_clearly() -> None:
-    # A server with Decimal128 must round-trip it exactly; one without it must be
-    # refused at start-up with the setting to change, never fail later on a write.
+    # A server with Decimal128 must round-trip it exactly. A server without it must be
+    # rejected at start-up with the setting to change, instead of failing later on a write.
     url = require_service("PAGOS_TEST_MONGODB", "MongoDB")
     client: AsyncMongoClient = AsyncMongoClient(url, tz_aware=True, tzinfo=UTC, serverSelectionTimeoutMS=5000)
     database = f"pagos_test_{uuid4().hex[:12]}"

@@ -55,14 +55,14 @@ def ensure_topics(settings: KafkaSettings, timeout: float = 30.0) -> None:
     """Create the events topic and its dead-letter topic when missing."""
     admin = AdminClient(common_config(settings))
     existing = admin.list_topics(timeout=timeout).topics
-    wanted = [
+    missing = [
         NewTopic(name, num_partitions=settings.partitions, replication_factor=settings.replication_factor)
         for name in (settings.topic, settings.dead_letter_topic)
         if name not in existing
     ]
-    if not wanted:
+    if not missing:
         return
-    for name, future in admin.create_topics(wanted, operation_timeout=timeout).items():
+    for name, future in admin.create_topics(missing, operation_timeout=timeout).items():
         try:
             future.result(timeout)
         except KafkaException as error:
